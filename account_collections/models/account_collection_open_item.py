@@ -1,0 +1,251 @@
+import pytz
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..engine.aging import DEFAULT_BUCKETS
+
+
+class AccountCollectionOpenItem(models.AbstractModel):
+    """Seam 1: what is open for whom, how late, as of a date.
+
+    Every feature that needs open receivables (the overview, the dunning
+    evaluation, the worklist, holds, reports) reads them through the SQL built
+    here, so there is one definition of an open item:
+
+    * a posted, not fully reconciled line on a trade receivable account;
+    * each due line of an instalment payment term is its own item;
+    * its open amount in company currency (and in its own currency);
+    * its days overdue as of the company's date (negative when not yet due);
+    * credits (credit notes, unapplied payments) net against the customer's
+      oldest debits first, the rule of ``engine.netting``.
+
+    Customers are commercial entities: lines booked on a contact count for
+    the company they belong to.
+    """
+
+    _name = "account.collection.open.item"
+    _description = "Collections: open receivable items"
+
+    #: The stored fields the open-items SQL reads; flushed before it runs.
+    OPEN_ITEM_DEPENDS = {
+        "account.move.line": [
+            "account_id", "amount_currency", "amount_residual", "amount_residual_currency",
+            "balance", "company_id", "currency_id", "date", "date_maturity", "move_id",
+            "parent_state", "partner_id", "reconciled",
+        ],
+        "account.partial.reconcile": [
+            "amount", "credit_amount_currency", "credit_move_id", "debit_amount_currency",
+            "debit_move_id", "max_date",
+        ],
+        "account.account": ["account_type", "non_trade"],
+        "res.partner": ["commercial_partner_id"],
+    }
+
+    # ------------------------------------------------------------------
+    # LOW-LEVEL
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _company_today(self, company):
+        """Today's date in the company's time zone (its address's zone).
+
+        Falls back to the user's zone, then UTC. Runs and the overview use it
+        so that a company in Auckland does not age its invoices a day late.
+        """
+        tz_name = company.partner_id.tz or self.env.context.get("tz") or self.env.user.tz
+        tz = pytz.timezone(tz_name) if tz_name in pytz.all_timezones_set else pytz.utc
+        return fields.Datetime.now().replace(tzinfo=pytz.utc).astimezone(tz).date()
+
+    @api.model
+    def _flush_open_items(self):
+        """Write pending changes the open-items SQL depends on to the database."""
+        for model_name, field_names in self.OPEN_ITEM_DEPENDS.items():
+            self.env[model_name].flush_model(field_names)
+
+    @api.model
+    def _as_of_dates(self, companies, as_of=None):
+        """``{company_id: date}``: ``as_of`` for all, or each company's today."""
+        return {company.id: as_of or self._company_today(company) for company in companies}
+
+    @api.model
+    def _get_receivable_domain_sql(self, alias):
+        """SQL condition selecting the lines that count as open items.
+
+        Extension hook: add conditions (e.g. a journal to ignore) by calling
+        super and combining with ``SQL(" AND ")``.
+        """
+        return SQL(
+            "%(aml)s.parent_state = 'posted' AND %(account)s.account_type = 'asset_receivable'"
+            " AND %(account)s.non_trade IS NOT TRUE",
+            aml=SQL.identifier(alias),
+            account=SQL.identifier(f"{alias}_account"),
+        )
+
+    @api.model
+    def _open_items_sql(self, as_of_dates, partner_ids=None, historical=False):
+        """SQL yielding one row per open item, credits netted.
+
+        :param as_of_dates: ``{company_id: date}``; only those companies.
+        :param partner_ids: commercial partner ids to restrict to, or None.
+        :param historical: compute open amounts as they were on the as-of
+            date (payments reconciled later are ignored, lines booked later
+            excluded) instead of the current residual amounts.
+        :return: SQL with columns id, move_id, company_id, partner_id,
+            currency_id, due_date, amount (company currency, signed),
+            amount_currency, days_overdue, net_amount (what is still owed on a
+            debit once the customer's credits are applied oldest first; 0 on
+            credits).
+        """
+        as_of_values = SQL(", ").join(
+            SQL("(%s, %s::date)", company_id, day) for company_id, day in as_of_dates.items()
+        )
+        partner_filter = SQL()
+        if partner_ids is not None:
+            partner_filter = SQL(
+                " AND aml.partner_id IN (SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%s))",
+                list(partner_ids),
+            )
+        if historical:
+            amount = SQL(
+                """aml.balance
+                   - COALESCE((SELECT SUM(pr.amount) FROM account_partial_reconcile pr
+                                WHERE pr.debit_move_id = aml.id AND pr.max_date <= a.day), 0)
+                   + COALESCE((SELECT SUM(pr.amount) FROM account_partial_reconcile pr
+                                WHERE pr.credit_move_id = aml.id AND pr.max_date <= a.day), 0)"""
+            )
+            amount_currency = SQL(
+                """aml.amount_currency
+                   - COALESCE((SELECT SUM(pr.debit_amount_currency) FROM account_partial_reconcile pr
+                                WHERE pr.debit_move_id = aml.id AND pr.max_date <= a.day), 0)
+                   + COALESCE((SELECT SUM(pr.credit_amount_currency) FROM account_partial_reconcile pr
+                                WHERE pr.credit_move_id = aml.id AND pr.max_date <= a.day), 0)"""
+            )
+            open_filter = SQL("aml.date <= a.day")
+        else:
+            amount = SQL("aml.amount_residual")
+            amount_currency = SQL("aml.amount_residual_currency")
+            open_filter = SQL("aml.reconciled IS NOT TRUE AND aml.amount_residual != 0")
+        return SQL(
+            """
+            WITH as_of(company_id, day) AS (VALUES %(as_of_values)s),
+            lines AS (
+                SELECT aml.id, aml.move_id, aml.company_id,
+                       partner.commercial_partner_id AS partner_id,
+                       aml.currency_id,
+                       COALESCE(aml.date_maturity, aml.date) AS due_date,
+                       %(amount)s AS amount,
+                       %(amount_currency)s AS amount_currency,
+                       a.day - COALESCE(aml.date_maturity, aml.date) AS days_overdue
+                  FROM account_move_line aml
+                  JOIN as_of a ON a.company_id = aml.company_id
+                  JOIN account_account aml_account ON aml_account.id = aml.account_id
+                  JOIN res_partner partner ON partner.id = aml.partner_id
+                 WHERE %(receivable)s AND %(open_filter)s %(partner_filter)s
+            ),
+            open_lines AS (
+                SELECT * FROM lines WHERE amount != 0
+            ),
+            windowed AS (
+                SELECT l.*,
+                       SUM(GREATEST(-l.amount, 0)) OVER customer AS credit,
+                       COALESCE(SUM(GREATEST(l.amount, 0)) OVER (customer ORDER BY l.due_date, l.id
+                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS debit_before
+                  FROM open_lines l
+                WINDOW customer AS (PARTITION BY l.company_id, l.partner_id)
+            )
+            SELECT id, move_id, company_id, partner_id, currency_id, due_date,
+                   amount, amount_currency, days_overdue,
+                   CASE WHEN amount > 0
+                        THEN amount - LEAST(amount, GREATEST(credit - debit_before, 0))
+                        ELSE 0 END AS net_amount
+              FROM windowed
+            """,
+            as_of_values=as_of_values,
+            amount=amount,
+            amount_currency=amount_currency,
+            receivable=self._get_receivable_domain_sql("aml"),
+            open_filter=open_filter,
+            partner_filter=partner_filter,
+        )
+
+    @api.model
+    def _bucket_columns_sql(self, buckets=DEFAULT_BUCKETS, prefix="amount_"):
+        """One ``SUM(...) AS amount_<key>`` column per overdue bucket.
+
+        The first ("current") bucket is left out: the summary computes it as
+        what remains of the balance, so leftover credit shows there.
+        """
+        columns = []
+        for bucket in buckets[1:]:
+            condition = SQL("days_overdue >= %s", bucket.low)
+            if bucket.high is not None:
+                condition = SQL("%s AND days_overdue <= %s", condition, bucket.high)
+            columns.append(
+                SQL(
+                    "COALESCE(SUM(net_amount) FILTER (WHERE %s), 0) AS %s",
+                    condition,
+                    SQL.identifier(prefix + bucket.key),
+                )
+            )
+        return SQL(", ").join(columns)
+
+    @api.model
+    def _customer_summary_sql(self, as_of_dates, partner_ids=None, historical=False):
+        """SQL yielding one row per (company, customer) with anything open.
+
+        Columns: company_id, partner_id, total_due (net balance),
+        total_overdue (netted, past due), days_overdue (oldest item still
+        owed), oldest_due_date, overdue_count (invoices with an overdue
+        amount), amount_current and one amount_<bucket key> per bucket.
+        """
+        return SQL(
+            """
+            SELECT company_id, partner_id,
+                   SUM(amount) AS total_due,
+                   COALESCE(SUM(net_amount) FILTER (WHERE days_overdue > 0), 0) AS total_overdue,
+                   COALESCE(MAX(days_overdue) FILTER (WHERE days_overdue > 0 AND net_amount > 0), 0)
+                       AS days_overdue,
+                   MIN(due_date) FILTER (WHERE days_overdue > 0 AND net_amount > 0) AS oldest_due_date,
+                   COUNT(DISTINCT move_id) FILTER (WHERE days_overdue > 0 AND net_amount > 0)
+                       AS overdue_count,
+                   SUM(amount) - COALESCE(SUM(net_amount) FILTER (WHERE days_overdue > 0), 0)
+                       AS amount_current,
+                   %(buckets)s
+              FROM (%(items)s) items
+             GROUP BY company_id, partner_id
+            """,
+            buckets=self._bucket_columns_sql(),
+            items=self._open_items_sql(as_of_dates, partner_ids, historical),
+        )
+
+    # ------------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _get_customer_summaries(self, partners, companies, as_of=None):
+        """``{(company_id, partner_id): row dict}`` for the given customers.
+
+        One query for the whole batch, whatever its size. Amounts are rounded
+        to each company's currency. ``as_of`` in the past gives the position
+        as it was that day.
+        """
+        commercial_ids = partners.commercial_partner_id.ids
+        if not commercial_ids or not companies:
+            return {}
+        self._flush_open_items()
+        as_of_dates = self._as_of_dates(companies, as_of)
+        historical = bool(as_of) and any(
+            as_of < self._company_today(company) for company in companies
+        )
+        self.env.cr.execute(self._customer_summary_sql(as_of_dates, commercial_ids, historical))
+        currencies = {company.id: company.currency_id for company in companies}
+        summaries = {}
+        for row in self.env.cr.dictfetchall():
+            currency = currencies[row["company_id"]]
+            for key, value in row.items():
+                if key == "total_due" or key.startswith(("amount_", "total_")):
+                    row[key] = currency.round(value or 0.0)
+            summaries[row["company_id"], row["partner_id"]] = row
+        return summaries

@@ -1,0 +1,112 @@
+from odoo import api, fields, models
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    collector_id = fields.Many2one(
+        "res.users",
+        string="Collector",
+        company_dependent=True,
+        domain=[("share", "=", False)],
+        help="Who works this customer's overdue invoices in this company. "
+        "Empty: the salesperson.",
+    )
+    collection_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_collection_summary", string="Collections Currency"
+    )
+    collection_total_due = fields.Monetary(
+        string="Receivable Balance",
+        compute="_compute_collection_summary",
+        currency_field="collection_currency_id",
+        help="Net open receivable in this company: invoices minus credit notes and "
+        "unapplied payments.",
+    )
+    collection_total_overdue = fields.Monetary(
+        string="Total Overdue",
+        compute="_compute_collection_summary",
+        currency_field="collection_currency_id",
+        help="Past-due amount after applying credit notes and unapplied payments to the "
+        "oldest invoices first.",
+    )
+    collection_days_overdue = fields.Integer(
+        string="Days Overdue",
+        compute="_compute_collection_summary",
+        help="Days overdue of the oldest invoice still owed.",
+    )
+    collection_amount_current = fields.Monetary(
+        string="Not Due", compute="_compute_collection_summary", currency_field="collection_currency_id"
+    )
+    collection_amount_1_30 = fields.Monetary(
+        string="1-30 Days", compute="_compute_collection_summary", currency_field="collection_currency_id"
+    )
+    collection_amount_31_60 = fields.Monetary(
+        string="31-60 Days", compute="_compute_collection_summary", currency_field="collection_currency_id"
+    )
+    collection_amount_61_90 = fields.Monetary(
+        string="61-90 Days", compute="_compute_collection_summary", currency_field="collection_currency_id"
+    )
+    collection_amount_91_120 = fields.Monetary(
+        string="91-120 Days", compute="_compute_collection_summary", currency_field="collection_currency_id"
+    )
+    collection_amount_over_120 = fields.Monetary(
+        string="Over 120 Days", compute="_compute_collection_summary", currency_field="collection_currency_id"
+    )
+    collection_collector_id = fields.Many2one(
+        "res.users",
+        string="Assigned Collector",
+        compute="_compute_collection_collector_id",
+        help="The collector, or the salesperson when no collector is set.",
+    )
+
+    # ------------------------------------------------------------------
+    # COMPUTE
+    # ------------------------------------------------------------------
+
+    @api.depends_context("company")
+    def _compute_collection_summary(self):
+        company = self.env.company
+        summaries = self.env["account.collection.open.item"]._get_customer_summaries(
+            self.filtered("id"), company
+        )
+        bucket_fields = self.env["account.collection.overview"]._bucket_field_names()
+        for partner in self:
+            row = summaries.get((company.id, partner.commercial_partner_id.id), {})
+            partner.collection_currency_id = company.currency_id
+            partner.collection_total_due = row.get("total_due", 0.0)
+            partner.collection_total_overdue = row.get("total_overdue", 0.0)
+            partner.collection_days_overdue = row.get("days_overdue", 0)
+            for name in bucket_fields:
+                partner["collection_" + name] = row.get(name, 0.0)
+
+    @api.depends("collector_id", "user_id")
+    @api.depends_context("company")
+    def _compute_collection_collector_id(self):
+        for partner in self:
+            partner.collection_collector_id = partner.collector_id or partner.user_id
+
+    # ------------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------------
+
+    def action_open_collection_invoices(self):
+        """The customer's open invoices and credit notes in the current company."""
+        self.ensure_one()
+        return self._get_collection_invoices_action(self.env.company)
+
+    def _get_collection_invoices_action(self, company):
+        """Window action listing the customer's open invoices and credit notes."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        action["domain"] = [
+            ("commercial_partner_id", "=", self.commercial_partner_id.id),
+            ("company_id", "=", company.id),
+            ("move_type", "in", ("out_invoice", "out_refund", "out_receipt")),
+            ("state", "=", "posted"),
+            ("payment_state", "in", ("not_paid", "partial")),
+        ]
+        action["context"] = {"create": False}
+        action["name"] = self.env._("Open invoices of %(name)s", name=self.commercial_partner_id.display_name)
+        return action
