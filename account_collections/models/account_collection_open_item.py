@@ -30,13 +30,27 @@ class AccountCollectionOpenItem(models.AbstractModel):
     #: The stored fields the open-items SQL reads; flushed before it runs.
     OPEN_ITEM_DEPENDS = {
         "account.move.line": [
-            "account_id", "amount_currency", "amount_residual", "amount_residual_currency",
-            "balance", "company_id", "currency_id", "date", "date_maturity", "move_id",
-            "parent_state", "partner_id", "reconciled",
+            "account_id",
+            "amount_currency",
+            "amount_residual",
+            "amount_residual_currency",
+            "balance",
+            "company_id",
+            "currency_id",
+            "date",
+            "date_maturity",
+            "move_id",
+            "parent_state",
+            "partner_id",
+            "reconciled",
         ],
         "account.partial.reconcile": [
-            "amount", "credit_amount_currency", "credit_move_id", "debit_amount_currency",
-            "debit_move_id", "max_date",
+            "amount",
+            "credit_amount_currency",
+            "credit_move_id",
+            "debit_amount_currency",
+            "debit_move_id",
+            "max_date",
         ],
         "account.account": ["account_type", "non_trade"],
         "res.partner": ["commercial_partner_id"],
@@ -103,23 +117,30 @@ class AccountCollectionOpenItem(models.AbstractModel):
         partner_filter = SQL()
         if partner_ids is not None:
             partner_filter = SQL(
-                " AND aml.partner_id IN (SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%s))",
+                " AND aml.partner_id IN"
+                " (SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%s))",
                 list(partner_ids),
             )
         if historical:
+
+            def settled(column, side):
+                """What was settled on this line on or before the as-of date."""
+                return SQL(
+                    "(SELECT COALESCE(SUM(pr.%s), 0) FROM account_partial_reconcile pr"
+                    " WHERE pr.%s = aml.id AND pr.max_date <= a.day)",
+                    SQL.identifier(column),
+                    SQL.identifier(side),
+                )
+
             amount = SQL(
-                """aml.balance
-                   - COALESCE((SELECT SUM(pr.amount) FROM account_partial_reconcile pr
-                                WHERE pr.debit_move_id = aml.id AND pr.max_date <= a.day), 0)
-                   + COALESCE((SELECT SUM(pr.amount) FROM account_partial_reconcile pr
-                                WHERE pr.credit_move_id = aml.id AND pr.max_date <= a.day), 0)"""
+                "aml.balance - %s + %s",
+                settled("amount", "debit_move_id"),
+                settled("amount", "credit_move_id"),
             )
             amount_currency = SQL(
-                """aml.amount_currency
-                   - COALESCE((SELECT SUM(pr.debit_amount_currency) FROM account_partial_reconcile pr
-                                WHERE pr.debit_move_id = aml.id AND pr.max_date <= a.day), 0)
-                   + COALESCE((SELECT SUM(pr.credit_amount_currency) FROM account_partial_reconcile pr
-                                WHERE pr.credit_move_id = aml.id AND pr.max_date <= a.day), 0)"""
+                "aml.amount_currency - %s + %s",
+                settled("debit_amount_currency", "debit_move_id"),
+                settled("credit_amount_currency", "credit_move_id"),
             )
             open_filter = SQL("aml.date <= a.day")
         else:
@@ -149,8 +170,10 @@ class AccountCollectionOpenItem(models.AbstractModel):
             windowed AS (
                 SELECT l.*,
                        SUM(GREATEST(-l.amount, 0)) OVER customer AS credit,
-                       COALESCE(SUM(GREATEST(l.amount, 0)) OVER (customer ORDER BY l.due_date, l.id
-                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS debit_before
+                       COALESCE(SUM(GREATEST(l.amount, 0)) OVER (
+                           customer ORDER BY l.due_date, l.id
+                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+                       ), 0) AS debit_before
                   FROM open_lines l
                 WINDOW customer AS (PARTITION BY l.company_id, l.partner_id)
             )
@@ -204,15 +227,15 @@ class AccountCollectionOpenItem(models.AbstractModel):
             SELECT company_id, partner_id,
                    SUM(amount) AS total_due,
                    COALESCE(SUM(net_amount) FILTER (WHERE days_overdue > 0), 0) AS total_overdue,
-                   COALESCE(MAX(days_overdue) FILTER (WHERE days_overdue > 0 AND net_amount > 0), 0)
-                       AS days_overdue,
-                   MIN(due_date) FILTER (WHERE days_overdue > 0 AND net_amount > 0) AS oldest_due_date,
-                   COUNT(DISTINCT move_id) FILTER (WHERE days_overdue > 0 AND net_amount > 0)
+                   COALESCE(MAX(days_overdue) FILTER (WHERE owed), 0) AS days_overdue,
+                   MIN(due_date) FILTER (WHERE owed) AS oldest_due_date,
+                   COUNT(DISTINCT move_id) FILTER (WHERE owed)
                        AS overdue_count,
                    SUM(amount) - COALESCE(SUM(net_amount) FILTER (WHERE days_overdue > 0), 0)
                        AS amount_current,
                    %(buckets)s
-              FROM (%(items)s) items
+              FROM (SELECT *, days_overdue > 0 AND net_amount > 0 AS owed
+                      FROM (%(items)s) all_items) items
              GROUP BY company_id, partner_id
             """,
             buckets=self._bucket_columns_sql(),

@@ -33,7 +33,6 @@ class AccountCollectionOverview(models.Model):
     currency_id = fields.Many2one("res.currency", readonly=True)
     collector_id = fields.Many2one(
         "res.users",
-        string="Collector",
         readonly=True,
         help="The collector assigned to the customer, or its salesperson when none is.",
     )
@@ -41,12 +40,11 @@ class AccountCollectionOverview(models.Model):
     total_due = fields.Monetary(string="Balance", readonly=True, aggregator="sum")
     total_overdue = fields.Monetary(string="Overdue", readonly=True, aggregator="sum")
     days_overdue = fields.Integer(
-        string="Days Overdue",
         readonly=True,
         aggregator="max",
         help="Days overdue of the oldest invoice still owed, credits applied oldest first.",
     )
-    oldest_due_date = fields.Date(string="Oldest Due Date", readonly=True)
+    oldest_due_date = fields.Date(readonly=True)
     overdue_count = fields.Integer(string="Overdue Invoices", readonly=True, aggregator="sum")
     amount_current = fields.Monetary(string="Not Due", readonly=True, aggregator="sum")
     amount_1_30 = fields.Monetary(string="1-30", readonly=True, aggregator="sum")
@@ -71,8 +69,9 @@ class AccountCollectionOverview(models.Model):
             SELECT summary.company_id::bigint * %(factor)s + summary.partner_id AS id,
                    summary.company_id, summary.partner_id,
                    company.currency_id,
-                   COALESCE((partner.collector_id ->> summary.company_id::text)::int, partner.user_id)
-                       AS collector_id,
+                   COALESCE(
+                       (partner.collector_id ->> summary.company_id::text)::int, partner.user_id
+                   ) AS collector_id,
                    partner.user_id,
                    summary.total_due, summary.total_overdue, summary.days_overdue,
                    summary.oldest_due_date, summary.overdue_count,

@@ -36,4 +36,6 @@ class AccountMove(models.Model):
             company = move.company_id
             if company not in today_by_company:
                 today_by_company[company] = open_items._company_today(company)
-            move.collection_days_overdue = max(0, days_overdue(min(due_dates), today_by_company[company]))
+            move.collection_days_overdue = max(
+                0, days_overdue(min(due_dates), today_by_company[company])
+            )

@@ -6,11 +6,9 @@ class ResPartner(models.Model):
 
     collector_id = fields.Many2one(
         "res.users",
-        string="Collector",
         company_dependent=True,
         domain=[("share", "=", False)],
-        help="Who works this customer's overdue invoices in this company. "
-        "Empty: the salesperson.",
+        help="Who works this customer's overdue invoices in this company. Empty: the salesperson.",
     )
     collection_currency_id = fields.Many2one(
         "res.currency", compute="_compute_collection_summary", string="Collections Currency"
@@ -35,22 +33,34 @@ class ResPartner(models.Model):
         help="Days overdue of the oldest invoice still owed.",
     )
     collection_amount_current = fields.Monetary(
-        string="Not Due", compute="_compute_collection_summary", currency_field="collection_currency_id"
+        string="Not Due",
+        compute="_compute_collection_summary",
+        currency_field="collection_currency_id",
     )
     collection_amount_1_30 = fields.Monetary(
-        string="1-30 Days", compute="_compute_collection_summary", currency_field="collection_currency_id"
+        string="1-30 Days",
+        compute="_compute_collection_summary",
+        currency_field="collection_currency_id",
     )
     collection_amount_31_60 = fields.Monetary(
-        string="31-60 Days", compute="_compute_collection_summary", currency_field="collection_currency_id"
+        string="31-60 Days",
+        compute="_compute_collection_summary",
+        currency_field="collection_currency_id",
     )
     collection_amount_61_90 = fields.Monetary(
-        string="61-90 Days", compute="_compute_collection_summary", currency_field="collection_currency_id"
+        string="61-90 Days",
+        compute="_compute_collection_summary",
+        currency_field="collection_currency_id",
     )
     collection_amount_91_120 = fields.Monetary(
-        string="91-120 Days", compute="_compute_collection_summary", currency_field="collection_currency_id"
+        string="91-120 Days",
+        compute="_compute_collection_summary",
+        currency_field="collection_currency_id",
     )
     collection_amount_over_120 = fields.Monetary(
-        string="Over 120 Days", compute="_compute_collection_summary", currency_field="collection_currency_id"
+        string="Over 120 Days",
+        compute="_compute_collection_summary",
+        currency_field="collection_currency_id",
     )
     collection_collector_id = fields.Many2one(
         "res.users",
@@ -108,5 +118,7 @@ class ResPartner(models.Model):
             ("payment_state", "in", ("not_paid", "partial")),
         ]
         action["context"] = {"create": False}
-        action["name"] = self.env._("Open invoices of %(name)s", name=self.commercial_partner_id.display_name)
+        action["name"] = self.env._(
+            "Open invoices of %(name)s", name=self.commercial_partner_id.display_name
+        )
         return action

@@ -39,17 +39,19 @@ class CollectionsCommon(AccountTestInvoicingCommon):
     def _invoice(cls, partner, amount, due, invoice_date=None, move_type="out_invoice", **values):
         """A posted invoice (or credit note) of ``amount`` without tax, due on ``due``."""
         due = fields.Date.to_date(due)
-        move = cls.env["account.move"].create({
-            "move_type": move_type,
-            "partner_id": partner.id,
-            "invoice_date": fields.Date.to_date(invoice_date) or due,
-            "invoice_date_due": due,
-            "invoice_payment_term_id": False,
-            "invoice_line_ids": [
-                Command.create({"name": "Service", "price_unit": amount, "tax_ids": []})
-            ],
-            **values,
-        })
+        move = cls.env["account.move"].create(
+            {
+                "move_type": move_type,
+                "partner_id": partner.id,
+                "invoice_date": fields.Date.to_date(invoice_date) or due,
+                "invoice_date_due": due,
+                "invoice_payment_term_id": False,
+                "invoice_line_ids": [
+                    Command.create({"name": "Service", "price_unit": amount, "tax_ids": []})
+                ],
+                **values,
+            }
+        )
         move.action_post()
         return move
 

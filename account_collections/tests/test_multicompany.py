@@ -40,8 +40,10 @@ class TestMultiCompany(CollectionsCommon):
         totals = overview._read_group([], [], ["total_due:sum"])
         self.assertEqual(totals, [(100.0,)])
         # and company B's rows cannot be read by id
-        row_b = self.env["account.collection.overview"].with_company(self.company_b).search(
-            [("partner_id", "=", self.only_b.id)]
+        row_b = (
+            self.env["account.collection.overview"]
+            .with_company(self.company_b)
+            .search([("partner_id", "=", self.only_b.id)])
         )
         self.assertTrue(row_b)
         with self.assertRaises(AccessError):
@@ -65,12 +67,16 @@ class TestMultiCompany(CollectionsCommon):
             .search([])
         )
         self.assertEqual(rows.partner_id, self.shared + self.only_b)
-        self.assertEqual(rows.filtered(lambda r: r.partner_id == self.shared).collector_id, self.user_b)
+        self.assertEqual(
+            rows.filtered(lambda r: r.partner_id == self.shared).collector_id, self.user_b
+        )
 
     def test_a_user_of_both_companies_sees_a_row_per_company(self):
         self.user_a.company_ids = self.company + self.company_b
-        overview = self.env["account.collection.overview"].with_user(self.user_a).with_context(
-            allowed_company_ids=[self.company.id, self.company_b.id]
+        overview = (
+            self.env["account.collection.overview"]
+            .with_user(self.user_a)
+            .with_context(allowed_company_ids=[self.company.id, self.company_b.id])
         )
         rows = overview.search([("partner_id", "=", self.shared.id)])
         self.assertEqual(len(rows), 2)

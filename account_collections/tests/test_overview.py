@@ -33,13 +33,17 @@ class TestOverview(CollectionsCommon):
 
         # an instalment term: 30 % now, 70 % at the end of next month
         cls.instalment_customer = cls._customer("Instalment Inc")
-        cls.inv_terms = cls.env["account.move"].create({
-            "move_type": "out_invoice",
-            "partner_id": cls.instalment_customer.id,
-            "invoice_date": "2026-03-10",
-            "invoice_payment_term_id": cls.pay_terms_b.id,
-            "invoice_line_ids": [fields.Command.create({"name": "Goods", "price_unit": 1000, "tax_ids": []})],
-        })
+        cls.inv_terms = cls.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": cls.instalment_customer.id,
+                "invoice_date": "2026-03-10",
+                "invoice_payment_term_id": cls.pay_terms_b.id,
+                "invoice_line_ids": [
+                    fields.Command.create({"name": "Goods", "price_unit": 1000, "tax_ids": []})
+                ],
+            }
+        )
         cls.inv_terms.action_post()
 
     def _expected_row(self):
@@ -59,13 +63,18 @@ class TestOverview(CollectionsCommon):
 
     def test_customer_fields(self):
         expected = self._expected_row()
-        self.assertRecordValues(self.customer, [{
-            "collection_total_due": expected["total_due"],
-            "collection_total_overdue": expected["total_overdue"],
-            "collection_days_overdue": 181,
-            "collection_currency_id": self.currency.id,
-            **{"collection_amount_" + key: expected["amount_" + key] for key in BUCKETS},
-        }])
+        self.assertRecordValues(
+            self.customer,
+            [
+                {
+                    "collection_total_due": expected["total_due"],
+                    "collection_total_overdue": expected["total_overdue"],
+                    "collection_days_overdue": 181,
+                    "collection_currency_id": self.currency.id,
+                    **{"collection_amount_" + key: expected["amount_" + key] for key in BUCKETS},
+                }
+            ],
+        )
         # a contact of the customer shows its company's position
         contact = self.env["res.partner"].create({"name": "Jane", "parent_id": self.customer.id})
         self.assertEqual(contact.collection_total_overdue, 2100.0)
@@ -74,35 +83,50 @@ class TestOverview(CollectionsCommon):
         overview = self.env["account.collection.overview"].with_user(self.collector)
         rows = overview.search([("partner_id", "=", self.customer.id)])
         self.assertEqual(len(rows), 1)
-        self.assertRecordValues(rows, [{
-            **self._expected_row(),
-            "company_id": self.company.id,
-            "currency_id": self.currency.id,
-            "collector_id": self.env.user.id,  # no collector: the salesperson
-        }])
+        self.assertRecordValues(
+            rows,
+            [
+                {
+                    **self._expected_row(),
+                    "company_id": self.company.id,
+                    "currency_id": self.currency.id,
+                    "collector_id": self.env.user.id,  # no collector: the salesperson
+                }
+            ],
+        )
         self.customer.collector_id = self.collector
         rows.invalidate_recordset()
         self.assertEqual(rows.collector_id, self.collector)
 
     def test_instalments_are_separate_items(self):
         """30 % due 2026-03-10 is 21 days late; 70 % due 2026-04-30 is not due."""
-        self.assertRecordValues(self.instalment_customer, [{
-            "collection_total_due": 1000.0,
-            "collection_total_overdue": 300.0,
-            "collection_amount_current": 700.0,
-            "collection_amount_1_30": 300.0,
-            "collection_days_overdue": 21,
-        }])
+        self.assertRecordValues(
+            self.instalment_customer,
+            [
+                {
+                    "collection_total_due": 1000.0,
+                    "collection_total_overdue": 300.0,
+                    "collection_amount_current": 700.0,
+                    "collection_amount_1_30": 300.0,
+                    "collection_days_overdue": 21,
+                }
+            ],
+        )
         self.assertEqual(self.inv_terms.collection_days_overdue, 21)
         # paying the first instalment leaves the second one, not yet due
         self._pay(self.inv_terms, 300, "2026-03-30")
         self.instalment_customer.invalidate_recordset()
         self.inv_terms.invalidate_recordset()
-        self.assertRecordValues(self.instalment_customer, [{
-            "collection_total_overdue": 0.0,
-            "collection_amount_current": 700.0,
-            "collection_days_overdue": 0,
-        }])
+        self.assertRecordValues(
+            self.instalment_customer,
+            [
+                {
+                    "collection_total_overdue": 0.0,
+                    "collection_amount_current": 700.0,
+                    "collection_days_overdue": 0,
+                }
+            ],
+        )
         self.assertEqual(self.inv_terms.collection_days_overdue, 0)
 
     def test_invoice_days_overdue(self):
@@ -126,26 +150,35 @@ class TestOverview(CollectionsCommon):
         invoice = self._invoice(customer, 80, "2026-01-10")
         self._invoice(customer, 120, "2026-03-01", move_type="out_refund")
         customer.invalidate_recordset()
-        self.assertRecordValues(customer, [{
-            "collection_total_due": -40.0,
-            "collection_total_overdue": 0.0,
-            "collection_days_overdue": 0,
-            "collection_amount_current": -40.0,
-            "collection_amount_61_90": 0.0,
-        }])
+        self.assertRecordValues(
+            customer,
+            [
+                {
+                    "collection_total_due": -40.0,
+                    "collection_total_overdue": 0.0,
+                    "collection_days_overdue": 0,
+                    "collection_amount_current": -40.0,
+                    "collection_amount_61_90": 0.0,
+                }
+            ],
+        )
         self.assertEqual(invoice.collection_days_overdue, 80)
         overview = self.env["account.collection.overview"]
-        self.assertFalse(overview.search([("partner_id", "=", customer.id), ("total_overdue", ">", 0)]))
+        self.assertFalse(
+            overview.search([("partner_id", "=", customer.id), ("total_overdue", ">", 0)])
+        )
         self.assertTrue(overview.search([("partner_id", "=", customer.id), ("total_due", "<", 0)]))
 
     def test_sql_matches_the_pure_rule(self):
         """The SQL netting gives what engine.netting gives on the same lines."""
-        lines = self.env["account.move.line"].search([
-            ("partner_id", "=", self.customer.id),
-            ("account_type", "=", "asset_receivable"),
-            ("reconciled", "=", False),
-            ("parent_state", "=", "posted"),
-        ])
+        lines = self.env["account.move.line"].search(
+            [
+                ("partner_id", "=", self.customer.id),
+                ("account_type", "=", "asset_receivable"),
+                ("reconciled", "=", False),
+                ("parent_state", "=", "posted"),
+            ]
+        )
         items = [
             OpenItem(line.id, line.date_maturity, round(line.amount_residual * 100))
             for line in lines
@@ -181,7 +214,9 @@ class TestOverview(CollectionsCommon):
         rows = overview.search([("total_overdue", ">", 0)])
         self.assertEqual(rows.partner_id[:3], self.customer + self.instalment_customer + small)
         # a bucket filter
-        self.assertEqual(overview.search([("amount_31_60", ">", 0)]).partner_id, self.customer + small)
+        self.assertEqual(
+            overview.search([("amount_31_60", ">", 0)]).partner_id, self.customer + small
+        )
         # grouped by collector, summed
         groups = overview._read_group(
             [("total_overdue", ">", 0)], ["collector_id"], ["total_overdue:sum", "__count"]
@@ -199,12 +234,20 @@ class TestOverview(CollectionsCommon):
             self.assertIn("collection_" + name, self.env["res.partner"]._fields)
 
     def test_open_actions(self):
-        row = self.env["account.collection.overview"].search([("partner_id", "=", self.customer.id)])
+        row = self.env["account.collection.overview"].search(
+            [("partner_id", "=", self.customer.id)]
+        )
         self.assertEqual(row.action_open_customer()["res_id"], self.customer.id)
         action = row.action_open_invoices()
         invoices = self.env["account.move"].search(action["domain"])
         self.assertEqual(
             invoices,
-            self.inv_current + self.inv_10 + self.inv_45 + self.inv_75 + self.inv_105
-            + self.inv_181 + self.inv_eur + self.refund,
+            self.inv_current
+            + self.inv_10
+            + self.inv_45
+            + self.inv_75
+            + self.inv_105
+            + self.inv_181
+            + self.inv_eur
+            + self.refund,
         )

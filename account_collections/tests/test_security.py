@@ -26,7 +26,9 @@ class TestSecurity(CollectionsCommon):
         self.assertTrue(self.manager.has_group("account_collections.group_collections_user"))
         self.assertTrue(self.collector.has_group("account.group_account_invoice"))
         self.assertFalse(self.collector.has_group("account_collections.group_collections_manager"))
-        self.assertTrue(self.accounting_admin.has_group("account_collections.group_collections_manager"))
+        self.assertTrue(
+            self.accounting_admin.has_group("account_collections.group_collections_manager")
+        )
         privilege = self.env.ref("account_collections.res_groups_privilege_collections")
         self.assertEqual(
             privilege.group_ids,
@@ -36,8 +38,10 @@ class TestSecurity(CollectionsCommon):
 
     def test_collections_users_read_the_overview(self):
         for user in (self.collector, self.manager, self.accounting_admin):
-            rows = self.env["account.collection.overview"].with_user(user).search(
-                [("partner_id", "=", self.customer.id)]
+            rows = (
+                self.env["account.collection.overview"]
+                .with_user(user)
+                .search([("partner_id", "=", self.customer.id)])
             )
             self.assertEqual(rows.total_overdue, 100.0, user.login)
 
@@ -47,8 +51,10 @@ class TestSecurity(CollectionsCommon):
                 self.env["account.collection.overview"].with_user(user).search([])
 
     def test_nobody_writes_the_overview(self):
-        row = self.env["account.collection.overview"].with_user(self.manager).search(
-            [("partner_id", "=", self.customer.id)]
+        row = (
+            self.env["account.collection.overview"]
+            .with_user(self.manager)
+            .search([("partner_id", "=", self.customer.id)])
         )
         with self.assertRaises(AccessError):
             row.write({"total_overdue": 0})

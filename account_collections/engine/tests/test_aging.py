@@ -79,8 +79,10 @@ def test_check_buckets_rejects_gaps():
 
 @given(
     st.lists(
-        st.tuples(st.dates(datetime.date(2020, 1, 1), datetime.date(2027, 1, 1)),
-                  st.integers(-10**9, 10**9)),
+        st.tuples(
+            st.dates(datetime.date(2020, 1, 1), datetime.date(2027, 1, 1)),
+            st.integers(-(10**9), 10**9),
+        ),
         max_size=30,
     )
 )

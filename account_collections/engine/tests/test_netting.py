@@ -21,7 +21,12 @@ def test_credit_note_pays_the_oldest_invoice_first():
     assert aging.total_overdue == 50_00
     assert aging.oldest_days_overdue == 11
     assert aging.buckets == {
-        "current": 0, "1_30": 50_00, "31_60": 0, "61_90": 0, "91_120": 0, "over_120": 0,
+        "current": 0,
+        "1_30": 50_00,
+        "31_60": 0,
+        "61_90": 0,
+        "91_120": 0,
+        "over_120": 0,
     }
 
 
@@ -46,7 +51,7 @@ item_lists = st.lists(
         OpenItem,
         key=st.integers(1, 10**6),
         due_date=st.dates(D(2025, 1, 1), D(2026, 12, 31)),
-        amount=st.integers(-10**7, 10**7).filter(bool),
+        amount=st.integers(-(10**7), 10**7).filter(bool),
     ),
     max_size=25,
     unique_by=lambda i: i.key,
@@ -62,7 +67,9 @@ def test_netting_properties(items):
     assert set(net) == {i.key for i in debits}
     assert all(0 <= net[i.key] <= i.amount for i in debits)
     # the credit applied is exactly min(credit, debits)
-    assert sum(i.amount for i in debits) - sum(net.values()) == min(credit, sum(i.amount for i in debits))
+    assert sum(i.amount for i in debits) - sum(net.values()) == min(
+        credit, sum(i.amount for i in debits)
+    )
     # oldest first: once an item keeps something, every later item is untouched
     ordered = sorted(debits, key=lambda i: (i.due_date, i.key))
     touched = False

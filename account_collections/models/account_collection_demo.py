@@ -1,0 +1,116 @@
+import datetime
+
+from odoo import Command, api, fields, models
+
+
+class AccountCollectionDemo(models.AbstractModel):
+    """Builds the demo ledger (called from demo data only).
+
+    Demo invoices must age relative to the day the database is created, which
+    static XML dates cannot express; the data file names customers and
+    amounts, this turns them into posted invoices, payments and credit notes.
+    """
+
+    _name = "account.collection.demo"
+    _description = "Collections: demo ledger builder"
+
+    @api.model
+    def _create_demo_ledger(self, company_id, specs):
+        """Create posted invoices, payments and credit notes for demo customers.
+
+        :param company_id: the company to book in.
+        :param specs: ``[(partner_id, [item, ...]), ...]`` where an item is a
+            dict: ``days`` overdue (negative: due in that many days),
+            ``amount``, optional ``paid`` (a partial payment), ``currency``
+            (ISO code of a foreign currency), ``kind`` ``"refund"`` (an open
+            credit note) or ``"payment"`` (an unapplied payment).
+        """
+        company = self.env["res.company"].browse(company_id)
+        env = (
+            self.with_company(company)
+            .with_context(
+                allowed_company_ids=company.ids, mail_create_nolog=True, tracking_disable=True
+            )
+            .env
+        )
+        today = fields.Date.context_today(self)
+        journal_bank = env["account.journal"].search(
+            [*env["account.journal"]._check_company_domain(company), ("type", "=", "bank")], limit=1
+        )
+        for partner_id, items in specs:
+            partner = env["res.partner"].browse(partner_id)
+            receivable = partner.property_account_receivable_id
+            for item in items:
+                due = today - datetime.timedelta(days=item["days"])
+                kind = item.get("kind", "invoice")
+                if kind == "payment":
+                    self._demo_payment(env, journal_bank, partner, receivable, item["amount"], due)
+                    continue
+                currency = env["res.currency"].search(
+                    [("name", "=", item.get("currency", ""))], limit=1
+                )
+                move = env["account.move"].create(
+                    {
+                        "move_type": "out_refund" if kind == "refund" else "out_invoice",
+                        "partner_id": partner.id,
+                        "invoice_date": min(due, today)
+                        - datetime.timedelta(days=30 if kind != "refund" else 0),
+                        "invoice_date_due": due,
+                        "invoice_payment_term_id": False,
+                        "currency_id": (currency or company.currency_id).id,
+                        "invoice_line_ids": [
+                            Command.create(
+                                {
+                                    "name": item.get("label", "Consulting services"),
+                                    "quantity": 1,
+                                    "price_unit": item["amount"],
+                                    "tax_ids": [],
+                                }
+                            )
+                        ],
+                    }
+                )
+                move.action_post()
+                if item.get("paid"):
+                    payment_line = self._demo_payment(
+                        env,
+                        journal_bank,
+                        partner,
+                        receivable,
+                        item["paid"],
+                        min(today, due + datetime.timedelta(days=5)),
+                    )
+                    invoice_line = move.line_ids.filtered(
+                        lambda line, account=receivable: line.account_id == account
+                    )
+                    (invoice_line + payment_line).reconcile()
+
+    @api.model
+    def _demo_payment(self, env, journal, partner, receivable, amount, date):
+        """A received payment booked to the bank; returns its receivable line."""
+        move = env["account.move"].create(
+            {
+                "move_type": "entry",
+                "journal_id": journal.id,
+                "date": date,
+                "ref": env._("Customer payment"),
+                "line_ids": [
+                    Command.create(
+                        {
+                            "account_id": journal.default_account_id.id,
+                            "partner_id": partner.id,
+                            "debit": amount,
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "account_id": receivable.id,
+                            "partner_id": partner.id,
+                            "credit": amount,
+                        }
+                    ),
+                ],
+            }
+        )
+        move.action_post()
+        return move.line_ids.filtered(lambda line: line.account_id == receivable)
