@@ -10,9 +10,18 @@
     "data": [
         "security/account_collections_security.xml",
         "security/ir.model.access.csv",
+        "data/mail_template_data.xml",
+        "data/account_collection_policy_data.xml",
+        "data/ir_cron_data.xml",
+        "report/account_collection_communication_reports.xml",
+        "report/account_collection_communication_templates.xml",
         "views/account_collection_overview_views.xml",
+        "views/account_collection_policy_views.xml",
+        "views/account_collection_communication_views.xml",
+        "views/res_partner_send_reminder_views.xml",
         "views/res_partner_views.xml",
         "views/account_move_views.xml",
+        "views/res_config_settings_views.xml",
         "views/menus.xml",
     ],
     "demo": [

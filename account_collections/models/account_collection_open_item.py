@@ -53,7 +53,8 @@ class AccountCollectionOpenItem(models.AbstractModel):
             "max_date",
         ],
         "account.account": ["account_type", "non_trade"],
-        "res.partner": ["commercial_partner_id"],
+        "account.move": ["collection_excluded", "collection_disputed"],
+        "res.partner": ["commercial_partner_id", "collection_excluded"],
     }
 
     # ------------------------------------------------------------------
@@ -97,7 +98,70 @@ class AccountCollectionOpenItem(models.AbstractModel):
         )
 
     @api.model
-    def _open_items_sql(self, as_of_dates, partner_ids=None, historical=False):
+    def _get_exclusion_reasons(self):
+        """Seam 2: why an invoice (or customer) is out of dunning.
+
+        ``[(code, label, condition)]``: ``condition`` is SQL over the aliases
+        ``aml`` (the receivable line), ``move`` (its entry) and ``customer``
+        (the commercial partner). Features add their reason by overriding
+        this hook; the evaluation leaves out every debit line for which any
+        condition holds (credits still net off), and the forms show the
+        labels.
+        """
+        return [
+            (
+                "invoice_excluded",
+                self.env._("Excluded from dunning by hand"),
+                SQL("move.collection_excluded IS TRUE"),
+            ),
+            ("disputed", self.env._("Disputed"), SQL("move.collection_disputed IS TRUE")),
+            (
+                "customer_excluded",
+                self.env._("Customer excluded from dunning"),
+                SQL("customer.collection_excluded IS TRUE"),
+            ),
+        ]
+
+    @api.model
+    def _exclusion_condition_sql(self):
+        """SQL true when any reason of :meth:`_get_exclusion_reasons` holds."""
+        conditions = [condition for _code, _label, condition in self._get_exclusion_reasons()]
+        if not conditions:
+            return SQL("FALSE")
+        return SQL("(%s)", SQL(" OR ").join(conditions))
+
+    @api.model
+    def _get_exclusion_reasons_by_move(self, moves):
+        """``{move_id: [label, ...]}``: why each of ``moves`` is out of dunning."""
+        reasons = self._get_exclusion_reasons()
+        if not moves or not reasons:
+            return {}
+        self.env["account.move"].flush_model(["collection_excluded", "collection_disputed"])
+        self.env["res.partner"].flush_model(["collection_excluded", "commercial_partner_id"])
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT move.id, %(flags)s
+                     FROM account_move move
+                     JOIN account_move_line aml ON aml.move_id = move.id
+                     JOIN res_partner partner ON partner.id = move.partner_id
+                     JOIN res_partner customer ON customer.id = partner.commercial_partner_id
+                    WHERE move.id = ANY(%(ids)s)
+                    GROUP BY move.id""",
+                flags=SQL(", ").join(
+                    SQL("bool_or(%s)", condition) for _code, _label, condition in reasons
+                ),
+                ids=moves.ids,
+            )
+        )
+        return {
+            row[0]: [
+                label for (_code, label, _cond), flag in zip(reasons, row[1:], strict=True) if flag
+            ]
+            for row in rows
+        }
+
+    @api.model
+    def _open_items_sql(self, as_of_dates, partner_ids=None, historical=False, skip_excluded=False):
         """SQL yielding one row per open item, credits netted.
 
         :param as_of_dates: ``{company_id: date}``; only those companies.
@@ -105,6 +169,8 @@ class AccountCollectionOpenItem(models.AbstractModel):
         :param historical: compute open amounts as they were on the as-of
             date (payments reconciled later are ignored, lines booked later
             excluded) instead of the current residual amounts.
+        :param skip_excluded: leave out the debit lines that are out of
+            dunning (seam 2); credits still net against what remains.
         :return: SQL with columns id, move_id, company_id, partner_id,
             currency_id, due_date, amount (company currency, signed),
             amount_currency, days_overdue, net_amount (what is still owed on a
@@ -162,7 +228,9 @@ class AccountCollectionOpenItem(models.AbstractModel):
                   JOIN as_of a ON a.company_id = aml.company_id
                   JOIN account_account aml_account ON aml_account.id = aml.account_id
                   JOIN res_partner partner ON partner.id = aml.partner_id
-                 WHERE %(receivable)s AND %(open_filter)s %(partner_filter)s
+                  JOIN account_move move ON move.id = aml.move_id
+                  JOIN res_partner customer ON customer.id = partner.commercial_partner_id
+                 WHERE %(receivable)s AND %(open_filter)s %(partner_filter)s %(excluded_filter)s
             ),
             open_lines AS (
                 SELECT * FROM lines WHERE amount != 0
@@ -190,6 +258,11 @@ class AccountCollectionOpenItem(models.AbstractModel):
             receivable=self._get_receivable_domain_sql("aml"),
             open_filter=open_filter,
             partner_filter=partner_filter,
+            excluded_filter=(
+                SQL("AND NOT (aml.balance > 0 AND %s)", self._exclusion_condition_sql())
+                if skip_excluded
+                else SQL()
+            ),
         )
 
     @api.model

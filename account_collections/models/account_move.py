@@ -6,6 +6,36 @@ from ..engine.aging import days_overdue
 class AccountMove(models.Model):
     _inherit = "account.move"
 
+    collection_excluded = fields.Boolean(
+        string="Excluded from Dunning",
+        copy=False,
+        tracking=True,
+        help="No reminder mentions this invoice; the customer's other invoices are "
+        "reminded as usual.",
+    )
+    collection_disputed = fields.Boolean(
+        string="Disputed",
+        copy=False,
+        tracking=True,
+        help="Dunning pauses on this invoice while the customer disputes it.",
+    )
+    collection_exclusion_reasons = fields.Char(
+        string="Out of Dunning",
+        compute="_compute_collection_exclusion_reasons",
+        help="Why no reminder mentions this invoice now.",
+    )
+    collection_level_id = fields.Many2one(
+        "account.collection.level",
+        string="Dunning Level",
+        compute="_compute_collection_level",
+        help="The last level this invoice reached, from the reminders sent.",
+    )
+    collection_level_date = fields.Date(
+        string="Level Reached On", compute="_compute_collection_level"
+    )
+    collection_communication_count = fields.Integer(
+        string="Reminders", compute="_compute_collection_level"
+    )
     collection_days_overdue = fields.Integer(
         string="Days Overdue",
         compute="_compute_collection_days_overdue",
@@ -16,6 +46,41 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
     # COMPUTE
     # ------------------------------------------------------------------
+
+    @api.depends("collection_excluded", "collection_disputed", "partner_id")
+    def _compute_collection_exclusion_reasons(self):
+        reasons = self.env["account.collection.open.item"]._get_exclusion_reasons_by_move(
+            self.filtered("id")
+        )
+        for move in self:
+            move.collection_exclusion_reasons = ", ".join(reasons.get(move.id, []))
+
+    def _compute_collection_level(self):
+        lines = self.env["account.collection.communication.line"].search_fetch(
+            [("move_id", "in", self.ids), ("state", "=", "sent")],
+            ["move_id", "level_id", "date"],
+            order="date desc, id desc",
+        )
+        last = {}
+        counts = {}
+        for line in lines:
+            last.setdefault(line.move_id.id, line)
+            counts[line.move_id.id] = counts.get(line.move_id.id, 0) + 1
+        for move in self:
+            line = last.get(move.id)
+            move.collection_level_id = line.level_id if line else False
+            move.collection_level_date = line.date if line else False
+            move.collection_communication_count = counts.get(move.id, 0)
+
+    def action_open_collection_communications(self):
+        """The reminders that listed this invoice."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_collections.action_account_collection_communication"
+        )
+        action["domain"] = [("line_ids.move_id", "=", self.id)]
+        action["context"] = {"create": False}
+        return action
 
     @api.depends("line_ids.amount_residual", "line_ids.date_maturity", "state")
     @api.depends_context("company")

@@ -10,6 +10,26 @@ class ResPartner(models.Model):
         domain=[("share", "=", False)],
         help="Who works this customer's overdue invoices in this company. Empty: the salesperson.",
     )
+    collection_policy_id = fields.Many2one(
+        "account.collection.policy",
+        string="Dunning Policy",
+        company_dependent=True,
+        help="The dunning policy this customer follows in this company. "
+        "Empty: the company's default policy.",
+    )
+    collection_excluded = fields.Boolean(
+        string="Excluded from Dunning",
+        tracking=True,
+        help="No reminders for this customer, in any company.",
+    )
+    collection_do_not_contact = fields.Boolean(
+        string="Do Not Contact",
+        tracking=True,
+        help="The addon sends this customer nothing: no email, no letter.",
+    )
+    collection_communication_count = fields.Integer(
+        compute="_compute_collection_communication_count", string="Reminders"
+    )
     collection_currency_id = fields.Many2one(
         "res.currency", compute="_compute_collection_summary", string="Collections Currency"
     )
@@ -89,6 +109,17 @@ class ResPartner(models.Model):
             for name in bucket_fields:
                 partner["collection_" + name] = row.get(name, 0.0)
 
+    def _compute_collection_communication_count(self):
+        counts = dict(
+            self.env["account.collection.communication"]._read_group(
+                [("partner_id", "in", self.commercial_partner_id.ids)],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            partner.collection_communication_count = counts.get(partner.commercial_partner_id, 0)
+
     @api.depends("collector_id", "user_id")
     @api.depends_context("company")
     def _compute_collection_collector_id(self):
@@ -98,6 +129,24 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     # BUSINESS
     # ------------------------------------------------------------------
+
+    def action_open_collection_communications(self):
+        """The reminders and letters sent to this customer."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_collections.action_account_collection_communication"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"create": False}
+        return action
+
+    def _get_collection_policy(self, company):
+        """``{partner: policy}`` for the customers in ``self``, in ``company``."""
+        default = self.env["account.collection.policy"]._get_default_policy(company)
+        return {
+            partner: partner.with_company(company).collection_policy_id or default
+            for partner in self
+        }
 
     def action_open_collection_invoices(self):
         """The customer's open invoices and credit notes in the current company."""

@@ -36,10 +36,22 @@ class CollectionsCommon(AccountTestInvoicingCommon):
         return cls.env["res.partner"].create({"name": name, "is_company": True, **values})
 
     @classmethod
-    def _invoice(cls, partner, amount, due, invoice_date=None, move_type="out_invoice", **values):
+    def _invoice(
+        cls,
+        partner,
+        amount,
+        due,
+        invoice_date=None,
+        move_type="out_invoice",
+        company=None,
+        **values,
+    ):
         """A posted invoice (or credit note) of ``amount`` without tax, due on ``due``."""
         due = fields.Date.to_date(due)
-        move = cls.env["account.move"].create(
+        env = cls.env
+        if company:
+            env = env(context=dict(env.context, allowed_company_ids=company.ids))
+        move = env["account.move"].create(
             {
                 "move_type": move_type,
                 "partner_id": partner.id,
@@ -62,3 +74,97 @@ class CollectionsCommon(AccountTestInvoicingCommon):
     @staticmethod
     def days(n):
         return datetime.timedelta(days=n)
+
+
+class DunningCommon(CollectionsCommon):
+    """A three-level policy as the test company's default, and a run helper."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.manager = new_test_user(
+            cls.env,
+            login="dunning_manager",
+            groups="account_collections.group_collections_manager",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        cls.policy = cls._make_policy(cls.company)
+        cls.level_1, cls.level_2, cls.level_3 = cls.policy.level_ids.sorted("days")
+
+    @classmethod
+    def _make_policy(cls, company, **level_3_values):
+        ref = cls.env.ref
+        return cls.env["account.collection.policy"].create(
+            {
+                "name": "Test policy",
+                "company_id": company.id,
+                "is_default": True,
+                "level_ids": [
+                    Command.create(
+                        {
+                            "name": "First reminder",
+                            "days": 10,
+                            "min_days_since_previous": 0,
+                            "mail_template_id": ref(
+                                "account_collections.mail_template_reminder_1"
+                            ).id,
+                            "email_attach_letter": False,
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "name": "Second reminder",
+                            "days": 30,
+                            "min_days_since_previous": 14,
+                            "mail_template_id": ref(
+                                "account_collections.mail_template_reminder_2"
+                            ).id,
+                            "send_letter": True,
+                            "create_activity": True,
+                            "activity_type_id": ref("mail.mail_activity_data_call").id,
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "name": "Final demand",
+                            "days": 60,
+                            "min_days_since_previous": 14,
+                            "min_amount": 500,
+                            "mail_template_id": ref(
+                                "account_collections.mail_template_final_demand"
+                            ).id,
+                            "email_attach_letter": False,
+                            "credit_hold": True,
+                            **level_3_values,
+                        }
+                    ),
+                ],
+            }
+        )
+
+    @classmethod
+    def _customer(cls, name, **values):
+        values.setdefault("email", f"{name.lower().replace(' ', '.')}@example.com")
+        values.setdefault("street", "1 Main Street")
+        values.setdefault("city", "Springfield")
+        values.setdefault("country_id", cls.env.ref("base.us").id)
+        return super()._customer(name, **values)
+
+    def _run(self, day, company=None, **context):
+        """Run dunning as of ``day`` (time frozen to it), as a manager."""
+        company = company or self.company
+        with freeze_time(day):
+            run = (
+                self.env["account.collection.run"]
+                .with_user(self.manager)
+                .with_context(allowed_company_ids=company.ids, **context)
+                .create({"company_id": company.id, "date": day})
+            )
+            run.action_run()
+        return run
+
+    def _reminders(self, partner):
+        return self.env["account.collection.communication"].search(
+            [("partner_id", "=", partner.id)], order="date, id"
+        )

@@ -1,0 +1,604 @@
+import datetime
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+
+#: Fields that may still change once a communication has gone out.
+TECHNICAL_FIELDS = frozenset({"write_uid", "write_date"})
+
+
+class AccountCollectionCommunication(models.Model):
+    """Seam 4: one record of everything sent to a customer, whatever its kind.
+
+    It keeps what the reminder said: the level, the channels, the invoices
+    with their open amounts at that moment, the total, the letter and the
+    mail. Once sent it cannot be edited or deleted, by anyone.
+    """
+
+    _name = "account.collection.communication"
+    _description = "Collections: communication sent to a customer"
+    _order = "date desc, id desc"
+    _check_company_auto = True
+    _rec_name = "display_name"
+
+    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True, readonly=True
+    )
+    recipient_id = fields.Many2one(
+        "res.partner", readonly=True, help="Who the email and letter are addressed to."
+    )
+    kind = fields.Selection(
+        [("reminder", "Payment Reminder")], required=True, default="reminder", readonly=True
+    )
+    policy_id = fields.Many2one("account.collection.policy", readonly=True)
+    level_id = fields.Many2one("account.collection.level", readonly=True, index=True)
+    run_id = fields.Many2one(
+        "account.collection.run", readonly=True, index=True, ondelete="set null"
+    )
+    date = fields.Date(required=True, readonly=True, index=True)
+    user_id = fields.Many2one(
+        "res.users", string="Author", readonly=True, default=lambda self: self.env.user
+    )
+    by_email = fields.Boolean(string="Email", readonly=True)
+    by_letter = fields.Boolean(string="Letter", readonly=True)
+    state = fields.Selection(
+        [
+            ("to_review", "Awaiting Review"),
+            ("sent", "Sent"),
+            ("refused", "Refused"),
+            ("skipped", "Skipped"),
+        ],
+        required=True,
+        default="sent",
+        readonly=True,
+        index=True,
+    )
+    refusal_reason = fields.Text(
+        readonly=True, help="Why a channel, or the whole communication, was refused."
+    )
+    failure_reason = fields.Text(readonly=True, help="Why the email could not be delivered.")
+    line_ids = fields.One2many(
+        "account.collection.communication.line",
+        "communication_id",
+        string="Invoices",
+        readonly=True,
+    )
+    amount_total = fields.Monetary(string="Total Overdue", readonly=True)
+    amount_credit = fields.Monetary(
+        string="Credits Applied",
+        readonly=True,
+        help="Credit notes and unapplied payments deducted from the listed invoices.",
+    )
+    credit_hold = fields.Boolean(
+        string="Credit Hold Requested", readonly=True, help="The level asks for a credit hold."
+    )
+    escalation_review = fields.Boolean(
+        string="Escalation Review Requested",
+        readonly=True,
+        help="The level asks a manager to review the account for escalation.",
+    )
+    message_ids = fields.One2many(
+        "mail.message", "collection_communication_id", string="Messages", readonly=True
+    )
+    mail_ids = fields.One2many(
+        "mail.mail", "collection_communication_id", string="Emails", readonly=True
+    )
+    attachment_id = fields.Many2one(
+        "ir.attachment", string="Letter PDF", compute="_compute_attachment_id"
+    )
+    body_text = fields.Html(
+        string="Text", readonly=True, sanitize=True, help="The level's text as sent."
+    )
+    mail_state = fields.Selection(
+        [("none", "No Email"), ("queued", "Queued"), ("sent", "Sent"), ("failed", "Failed")],
+        string="Email Status",
+        compute="_compute_mail_state",
+        help="Where the email is in the mail queue.",
+    )
+
+    _one_reminder_per_level_and_day = models.UniqueIndex(
+        "(company_id, partner_id, level_id, date) WHERE kind = 'reminder' AND state != 'skipped'",
+        "A customer gets one reminder per level and day.",
+    )
+
+    # ------------------------------------------------------------------
+    # COMPUTE
+    # ------------------------------------------------------------------
+
+    @api.depends("partner_id", "level_id", "date")
+    def _compute_display_name(self):
+        for communication in self:
+            communication.display_name = " - ".join(
+                part
+                for part in (
+                    communication.partner_id.display_name,
+                    communication.level_id.name,
+                    communication.date and fields.Date.to_string(communication.date),
+                )
+                if part
+            )
+
+    def _compute_attachment_id(self):
+        attachments = self.env["ir.attachment"].search_fetch(
+            [("res_model", "=", self._name), ("res_id", "in", self.ids)], ["res_id"]
+        )
+        by_res_id = {attachment.res_id: attachment for attachment in attachments}
+        for communication in self:
+            communication.attachment_id = by_res_id.get(communication.id, False)
+
+    @api.depends("mail_ids.state", "message_ids")
+    def _compute_mail_state(self):
+        for communication in self:
+            mails = communication.sudo().mail_ids
+            if mails:
+                state = mails[0].state
+                communication.mail_state = (
+                    "failed"
+                    if state in ("exception", "cancel")
+                    else "queued"
+                    if state == "outgoing"
+                    else "sent"
+                )
+            elif communication.by_email and communication.message_ids:
+                communication.mail_state = "sent"  # the mail queue deleted the sent email
+            else:
+                communication.mail_state = "none"
+
+    # ------------------------------------------------------------------
+    # LOW-LEVEL
+    # ------------------------------------------------------------------
+
+    def write(self, vals):
+        if set(vals) - TECHNICAL_FIELDS:
+            for communication in self:
+                if communication.state != "to_review":
+                    raise UserError(
+                        self.env._(
+                            "%(name)s went out on %(date)s and stays as it was.",
+                            name=communication.display_name,
+                            date=communication.date,
+                        )
+                    )
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_sent(self):
+        if any(communication.state != "to_review" for communication in self):
+            raise UserError(self.env._("Communications that were sent or refused stay on record."))
+
+    # ------------------------------------------------------------------
+    # BUSINESS: review
+    # ------------------------------------------------------------------
+
+    def action_approve(self):
+        """Send the selected reminders that await review."""
+        self._check_collections_manager()
+        to_send = self.filtered(lambda c: c.state == "to_review")
+        to_send.sudo()._deliver()
+        return True
+
+    def action_skip(self):
+        """Drop the selected reminders that await review: nothing is sent."""
+        self._check_collections_manager()
+        self.filtered(lambda c: c.state == "to_review").sudo().write({"state": "skipped"})
+        return True
+
+    def _check_collections_manager(self):
+        if not self.env.user.has_group("account_collections.group_collections_manager"):
+            raise UserError(self.env._("Only collections managers can approve or skip reminders."))
+
+    # ------------------------------------------------------------------
+    # BUSINESS: the send service
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _get_recipients(self, partners):
+        """``{partner_id: recipient}``: the customer's invoice contact, or itself."""
+        contacts = self.env["res.partner"].search_fetch(
+            [
+                ("parent_id", "in", partners.ids),
+                ("type", "=", "invoice"),
+                ("email", "!=", False),
+            ],
+            ["parent_id"],
+            order="id",
+        )
+        recipients = {partner.id: partner for partner in partners}
+        for contact in contacts[::-1]:  # the first invoice contact wins
+            recipients[contact.parent_id.id] = contact
+        return recipients
+
+    @api.model
+    def _create_reminders(self, run, partners, decisions):
+        """Create one reminder per customer (awaiting review), with its invoices.
+
+        :param run: the ``account.collection.run``; an unsaved one for a
+            reminder sent by hand (its company and date are used).
+        :param partners: the customers to remind.
+        :param decisions: ``{partner_id: (policy, Decision, {move_id: (days,
+            net, due)})}`` as ``account.collection.run._evaluate`` returns.
+        """
+        move_ids = [move_id for partner in partners for move_id in decisions[partner.id][1].listed]
+        moves = self.env["account.move"].browse(move_ids)
+        moves.fetch(
+            [
+                "invoice_date",
+                "currency_id",
+                "amount_total",
+                "amount_residual",
+                "amount_residual_signed",
+            ]
+        )
+        recipients = self._get_recipients(partners)
+        levels = self.env["account.collection.level"].browse(
+            {decisions[partner.id][1].level.key for partner in partners}
+        )
+        levels.fetch(["letter_body", "credit_hold", "escalation_review"])
+        vals_list = []
+        for partner in partners:
+            policy, decision, move_data = decisions[partner.id]
+            level = levels.browse(decision.level.key)
+            lines = []
+            net_total = open_total = 0.0
+            for move in moves.browse(decision.listed):
+                days, net, due = move_data[move.id]
+                net_total += net
+                open_total += move.amount_residual_signed
+                lines.append(
+                    Command.create(
+                        {
+                            "move_id": move.id,
+                            "level_id": decision.invoice_levels.get(move.id),
+                            "invoice_date": move.invoice_date,
+                            "due_date": due,
+                            "days_overdue": days,
+                            "currency_id": move.currency_id.id,
+                            "amount_total": move.amount_total,
+                            "amount_residual": move.amount_residual,
+                            "amount_residual_company": net,
+                        }
+                    )
+                )
+            currency = run.company_id.currency_id
+            vals_list.append(
+                {
+                    "company_id": run.company_id.id,
+                    "partner_id": partner.id,
+                    "recipient_id": recipients[partner.id].id,
+                    "kind": "reminder",
+                    "policy_id": policy.id,
+                    "level_id": level.id,
+                    "run_id": run._origin.id or False,
+                    "date": run.date,
+                    "state": "to_review",
+                    "amount_total": currency.round(net_total),
+                    "amount_credit": currency.round(open_total - net_total),
+                    "credit_hold": level.credit_hold,
+                    "escalation_review": level.escalation_review,
+                    "body_text": level.letter_body,
+                    "line_ids": lines,
+                }
+            )
+        # nobody may create communications by hand: only this service does
+        return self.sudo().create(vals_list).sudo(self.env.su)
+
+    def _deliver(self):
+        """Send reminders awaiting delivery: the one path every send takes.
+
+        Asks the gate per channel, renders the letters, queues the emails
+        (they leave from the mail queue once the transaction commits), logs
+        the contact on the customer, creates the follow-up activities, then
+        marks each reminder sent or refused, with the reasons. Set-based: the
+        number of queries does not grow with the number of reminders, PDF
+        rendering aside.
+        """
+        if not self:
+            return
+        if any(communication.state != "to_review" for communication in self):
+            raise UserError(self.env._("Only reminders awaiting delivery can be sent."))
+        gate = self.env["account.collection.gate"]
+        recipients = {c.partner_id.id: c.recipient_id or c.partner_id for c in self}
+        outcome = {c.id: {"email": False, "letter": False, "reasons": []} for c in self}
+        for channel, wanted in (
+            ("email", lambda c: c.level_id.send_email),
+            ("letter", lambda c: c.level_id.send_letter),
+        ):
+            asking = self.filtered(wanted)
+            refused = gate._check(asking.partner_id, channel, recipients)
+            for communication in asking:
+                reason = refused.get(communication.partner_id.id)
+                if reason:
+                    outcome[communication.id]["reasons"].append(
+                        self.env._(
+                            "%(channel)s: %(reason)s", channel=channel.title(), reason=reason
+                        )
+                    )
+                else:
+                    outcome[communication.id][channel] = True
+        self._render_letters(outcome)
+        sent = self.filtered(
+            lambda c: (
+                outcome[c.id]["email"]
+                or outcome[c.id]["letter"]
+                or not (c.level_id.send_email or c.level_id.send_letter)
+            )
+        )
+        refused = self - sent
+        sent._queue_emails(outcome)
+        sent._log_letters(outcome)
+        sent._create_activities()
+        groups = {}
+        for communication in self:
+            result = outcome[communication.id]
+            key = (
+                "sent" if communication in sent else "refused",
+                result["email"],
+                result["letter"],
+                "\n".join(result["reasons"]) or False,
+            )
+            groups.setdefault(key, self.browse())
+            groups[key] |= communication
+        for (state, by_email, by_letter, reasons), communications in groups.items():
+            communications.write(
+                {
+                    "state": state,
+                    "by_email": by_email,
+                    "by_letter": by_letter,
+                    "refusal_reason": reasons,
+                }
+            )
+        return sent, refused
+
+    def _render_letters(self, outcome):
+        """Render the letter PDF of each reminder that prints or attaches one.
+
+        A letter that cannot be rendered (no PDF engine, say) is no silent
+        failure: the letter channel is refused with the reason, and the email
+        goes without it.
+        """
+        report = self.env.ref("account_collections.action_report_collection_letter")
+        to_render = self.filtered(
+            lambda c: (
+                outcome[c.id]["letter"]
+                or (outcome[c.id]["email"] and c.level_id.email_attach_letter)
+            )
+        )
+        vals_list = []
+        for communication in to_render:
+            try:
+                with self.env.cr.savepoint():
+                    pdf, _kind = self.env["ir.actions.report"]._render_qweb_pdf(
+                        report, communication.ids
+                    )
+            except UserError as error:
+                result = outcome[communication.id]
+                result["letter"] = False
+                result["reasons"].append(
+                    self.env._("Letter: could not be rendered: %(error)s", error=error)
+                )
+                continue
+            vals_list.append(
+                {
+                    "name": communication._get_report_filename() + ".pdf",
+                    "raw": pdf,
+                    "mimetype": "application/pdf",
+                    "res_model": self._name,
+                    "res_id": communication.id,
+                    "company_id": communication.company_id.id,
+                }
+            )
+        return self.env["ir.attachment"].sudo().create(vals_list)
+
+    def _queue_emails(self, outcome):
+        """Queue one email per reminder on the customer's thread, letter attached."""
+        emailing = self.filtered(lambda c: outcome[c.id]["email"])
+        if not emailing:
+            return self.env["mail.mail"]
+        attachments = (
+            self.env["ir.attachment"]
+            .sudo()
+            .search_fetch(
+                [("res_model", "=", self._name), ("res_id", "in", emailing.ids)], ["res_id"]
+            )
+        )
+        attachment_by_id = {attachment.res_id: attachment for attachment in attachments}
+        vals_list = []
+        for template, communications in emailing.grouped(
+            lambda c: c.level_id.mail_template_id
+        ).items():
+            ids = communications.ids
+            rendered = {
+                name: template._render_field(name, ids, compute_lang=True)
+                for name in ("subject", "body_html", "email_from", "reply_to")
+            }
+            for communication in communications:
+                attachment = attachment_by_id.get(communication.id)
+                vals_list.append(
+                    {
+                        "subject": rendered["subject"][communication.id],
+                        "body_html": rendered["body_html"][communication.id],
+                        "email_from": rendered["email_from"][communication.id]
+                        or communication.company_id.email_formatted,
+                        "reply_to": rendered["reply_to"][communication.id] or False,
+                        "recipient_ids": [Command.link(communication.recipient_id.id)],
+                        "model": "res.partner",
+                        "res_id": communication.partner_id.id,
+                        "record_name": communication.partner_id.display_name,
+                        "message_type": "email_outgoing",
+                        "author_id": self.env.user.partner_id.id,
+                        "attachment_ids": [Command.link(attachment.id)] if attachment else [],
+                        "auto_delete": False,
+                        "collection_communication_id": communication.id,
+                    }
+                )
+        mails = self.env["mail.mail"].sudo().create(vals_list)
+        # set in one write: passed to create, the subtype costs a query per message
+        mails.mail_message_id.write({"subtype_id": self.env.ref("mail.mt_note").id})
+        return mails
+
+    def _log_letters(self, outcome):
+        """A note on the customer's thread for each letter sent without email."""
+        letters = self.filtered(lambda c: outcome[c.id]["letter"] and not outcome[c.id]["email"])
+        attachments = (
+            self.env["ir.attachment"]
+            .sudo()
+            .search_fetch(
+                [("res_model", "=", self._name), ("res_id", "in", letters.ids)], ["res_id"]
+            )
+        )
+        attachment_by_id = {attachment.res_id: attachment for attachment in attachments}
+        messages = (
+            self.env["mail.message"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "model": "res.partner",
+                        "res_id": communication.partner_id.id,
+                        "message_type": "comment",
+                        "author_id": self.env.user.partner_id.id,
+                        "body": self.env._(
+                            "Reminder letter (%(level)s) to print: %(amount)s overdue.",
+                            level=communication.level_id.name,
+                            amount=communication.currency_id.format(communication.amount_total),
+                        ),
+                        "attachment_ids": [Command.link(attachment_by_id[communication.id].id)]
+                        if communication.id in attachment_by_id
+                        else [],
+                        "collection_communication_id": communication.id,
+                    }
+                    for communication in letters
+                ]
+            )
+        )
+        messages.write({"subtype_id": self.env.ref("mail.mt_note").id})
+        return messages
+
+    def _create_activities(self):
+        """The follow-up activities the reminders' levels ask for."""
+        with_activity = self.filtered(lambda c: c.level_id.create_activity)
+        if not with_activity:
+            return self.env["mail.activity"]
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        default_type = self.env.ref("mail.mail_activity_data_todo")
+        vals_list = []
+        for communication in with_activity:
+            level = communication.level_id
+            partner = communication.partner_id.with_company(communication.company_id)
+            if level.activity_responsible == "salesperson":
+                user = partner.user_id
+            elif level.activity_responsible == "user":
+                user = level.activity_user_id
+            else:
+                user = partner.collector_id or partner.user_id
+            vals_list.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": partner.id,
+                    "activity_type_id": (level.activity_type_id or default_type).id,
+                    "user_id": (user or level.activity_user_id or self.env.user).id,
+                    "date_deadline": communication.date
+                    + datetime.timedelta(days=level.activity_deadline_days),
+                    "summary": self.env._(
+                        "%(level)s: follow up %(amount)s overdue",
+                        level=level.name,
+                        amount=communication.currency_id.format(communication.amount_total),
+                    ),
+                    "note": level.activity_note or False,
+                }
+            )
+        return self.env["mail.activity"].sudo().create(vals_list)
+
+    # ------------------------------------------------------------------
+    # BUSINESS: letters
+    # ------------------------------------------------------------------
+
+    def _get_report_values(self):
+        """What the letter prints: invoices, totals, texts, payment link."""
+        self.ensure_one()
+        bank = self.company_id.partner_id.bank_ids[:1]
+        return {
+            "lines": self.line_ids,
+            "total": self.amount_total,
+            "credit": self.amount_credit,
+            "currency": self.currency_id,
+            "title": self.level_id.letter_title or self.level_id.name,
+            "body": self.body_text,
+            "bank_account": bank.acc_number or "",
+            "payment_urls": self._get_payment_urls(),
+        }
+
+    def _get_payment_urls(self):
+        """``{move_id: url}``: where the customer can pay each listed invoice.
+
+        Only when online payment is set up (a payment provider is enabled for
+        the company): the invoice's portal page, with its access token.
+        """
+        self.ensure_one()
+        if "payment.provider" not in self.env:
+            return {}
+        providers = (
+            self.env["payment.provider"]
+            .sudo()
+            .search_count(
+                [("state", "=", "enabled"), ("company_id", "=", self.company_id.id)], limit=1
+            )
+        )
+        if not providers:
+            return {}
+        return {
+            line.move_id.id: line.move_id.get_base_url() + line.move_id.sudo().get_portal_url()
+            for line in self.line_ids
+        }
+
+    def _get_report_filename(self):
+        """File name of the letter, e.g. ``Reminder - Acme - 2026-03-31``."""
+        self.ensure_one()
+        return self.env._(
+            "Reminder - %(customer)s - %(date)s",
+            customer=self.partner_id.name,
+            date=fields.Date.to_string(self.date),
+        )
+
+
+class AccountCollectionCommunicationLine(models.Model):
+    """An invoice a communication listed, with what it owed at that moment."""
+
+    _name = "account.collection.communication.line"
+    _description = "Collections: invoice listed in a communication"
+    _order = "communication_id, due_date, id"
+
+    communication_id = fields.Many2one(
+        "account.collection.communication", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="communication_id.company_id", store=True)
+    move_id = fields.Many2one("account.move", string="Invoice", required=True, index=True)
+    level_id = fields.Many2one(
+        "account.collection.level", help="The invoice's own dunning level after this reminder."
+    )
+    date = fields.Date(related="communication_id.date", store=True)
+    state = fields.Selection(related="communication_id.state", store=True)
+    invoice_date = fields.Date()
+    due_date = fields.Date()
+    days_overdue = fields.Integer()
+    currency_id = fields.Many2one("res.currency", string="Invoice Currency")
+    company_currency_id = fields.Many2one(related="communication_id.currency_id")
+    amount_total = fields.Monetary(string="Original Amount", currency_field="currency_id")
+    amount_residual = fields.Monetary(string="Open Amount", currency_field="currency_id")
+    amount_residual_company = fields.Monetary(
+        string="Open Amount (Company Currency)", currency_field="company_currency_id"
+    )
+
+    _move_date_idx = models.Index("(move_id, date DESC, id DESC)")
+
+    def write(self, vals):
+        if vals:
+            raise UserError(self.env._("The invoices a communication listed cannot be changed."))
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_sent(self):
+        if any(line.communication_id.state != "to_review" for line in self):
+            raise UserError(self.env._("Communications that were sent or refused stay on record."))

@@ -1,0 +1,338 @@
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL, split_every
+from odoo.tools.pdf import merge_pdf
+
+from ..engine import dunning
+
+_logger = logging.getLogger(__name__)
+
+#: Customers evaluated and processed per batch (one evaluation query each).
+BATCH_SIZE = 1000
+
+
+def to_minor(currency, amount):
+    """An amount as an integer number of the currency's smallest unit."""
+    return round(currency.round(amount) * 10**currency.decimal_places)
+
+
+class AccountCollectionRun(models.Model):
+    """A dunning run of one company on one day (seam 5, the batch runner).
+
+    Evaluation is set-based (one query per batch of customers, seams 1 and 2),
+    the level decision is the pure ``engine.dunning``, and every reminder goes
+    through the communication's send service (seams 3 and 4). A rerun the
+    same day sends nothing twice: invoices already reminded today cannot climb
+    again, and a unique key guards (company, customer, level, day).
+    """
+
+    _name = "account.collection.run"
+    _inherit = ["mail.thread"]
+    _description = "Collections: dunning run"
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    date = fields.Date(
+        required=True,
+        default=lambda self: self.env["account.collection.open.item"]._company_today(
+            self.env.company
+        ),
+        help="Invoices are aged as of this day.",
+    )
+    trigger = fields.Selection(
+        [("cron", "Scheduled"), ("manual", "Manual")], required=True, default="manual"
+    )
+    state = fields.Selection(
+        [("draft", "Draft"), ("in_progress", "In Progress"), ("done", "Done")],
+        default="draft",
+        required=True,
+        tracking=True,
+    )
+    communication_ids = fields.One2many("account.collection.communication", "run_id")
+    customer_count = fields.Integer(string="Customers Evaluated", readonly=True)
+    sent_count = fields.Integer(compute="_compute_counts", string="Sent")
+    refused_count = fields.Integer(compute="_compute_counts", string="Refused")
+    review_count = fields.Integer(compute="_compute_counts", string="Awaiting Review")
+    error_count = fields.Integer(string="Errors", readonly=True)
+    error_log = fields.Text(readonly=True)
+
+    _one_scheduled_run_per_day = models.UniqueIndex(
+        "(company_id, date) WHERE trigger = 'cron'",
+        "A company has one scheduled dunning run per day.",
+    )
+
+    # ------------------------------------------------------------------
+    # COMPUTE
+    # ------------------------------------------------------------------
+
+    @api.depends("company_id", "date")
+    def _compute_name(self):
+        for run in self:
+            run.name = self.env._(
+                "Dunning %(date)s (%(company)s)",
+                date=run.date and fields.Date.to_string(run.date),
+                company=run.company_id.name,
+            )
+
+    @api.depends("communication_ids.state")
+    def _compute_counts(self):
+        counts = {
+            (run.id, state): count
+            for run, state, count in self.env["account.collection.communication"]._read_group(
+                [("run_id", "in", self.ids)], ["run_id", "state"], ["__count"]
+            )
+        }
+        for run in self:
+            run.sent_count = counts.get((run.id, "sent"), 0)
+            run.refused_count = counts.get((run.id, "refused"), 0)
+            run.review_count = counts.get((run.id, "to_review"), 0)
+
+    # ------------------------------------------------------------------
+    # BUSINESS: entry points
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_run_dunning(self):
+        """The daily scheduled run, for every company that has it switched on."""
+        companies = self.env["res.company"].search([("collection_auto_run", "=", True)])
+        open_items = self.env["account.collection.open.item"]
+        for company in companies:
+            today = open_items._company_today(company)
+            run = self.search(
+                [("company_id", "=", company.id), ("date", "=", today), ("trigger", "=", "cron")]
+            )
+            if run.state == "done":
+                continue
+            if not run:
+                run = self.create({"company_id": company.id, "date": today, "trigger": "cron"})
+            run._execute(commit=True)
+
+    def action_run(self):
+        """Run now (in this transaction); the scheduled run commits per batch."""
+        if not self.env.user.has_group("account_collections.group_collections_manager"):
+            raise UserError(self.env._("Only collections managers can start a dunning run."))
+        for run in self:
+            if run.state == "done":
+                raise UserError(self.env._("%(run)s has already run.", run=run.name))
+            run._execute(commit=False)
+        return True
+
+    def action_print_letters(self):
+        """All letters of the run as one PDF, to print and post."""
+        self.ensure_one()
+        letters = self.communication_ids.filtered(lambda c: c.state == "sent" and c.by_letter)
+        attachments = letters.attachment_id
+        if not attachments:
+            raise UserError(self.env._("This run has no letter to print."))
+        merged = self.env["ir.attachment"].create(
+            {
+                "name": self.env._("Letters %(run)s.pdf", run=self.name),
+                "raw": merge_pdf([attachment.raw for attachment in attachments]),
+                "mimetype": "application/pdf",
+                "res_model": self._name,
+                "res_id": self.id,
+            }
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{merged.id}?download=true",
+            "target": "download",
+        }
+
+    # ------------------------------------------------------------------
+    # BUSINESS: the run
+    # ------------------------------------------------------------------
+
+    def _execute(self, commit=False):
+        """Evaluate and process every candidate customer, batch by batch."""
+        self.ensure_one()
+        run = self.with_company(self.company_id).with_context(
+            allowed_company_ids=self.company_id.ids,
+            mail_create_nolog=True,
+            mail_create_nosubscribe=True,
+            mail_notrack=True,
+        )
+        run.state = "in_progress"
+        candidates = run._get_candidate_partner_ids()
+        run.customer_count = len(candidates)
+        remaining = len(candidates)
+        if commit:
+            self.env["ir.cron"]._commit_progress(remaining=remaining)
+        for batch in split_every(BATCH_SIZE, candidates):
+            run._process_batch(list(batch))
+            remaining -= len(batch)
+            if commit:
+                self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining)
+        run.state = "done"
+        if commit:
+            self.env["ir.cron"]._commit_progress()
+
+    def _get_candidate_partner_ids(self):
+        """Customers with something owed that could reach a level today."""
+        open_items = self.env["account.collection.open.item"]
+        policies = self.env["account.collection.policy"].search(
+            [("company_id", "=", self.company_id.id)]
+        )
+        if not policies.level_ids:
+            return []
+        min_days = min(policies.level_ids.mapped("days"))
+        open_items._flush_open_items()
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT DISTINCT partner_id FROM (%s) items
+                    WHERE net_amount > 0 AND days_overdue >= %s
+                    ORDER BY partner_id""",
+                open_items._open_items_sql({self.company_id.id: self.date}, skip_excluded=True),
+                min_days,
+            )
+        )
+        return [partner_id for (partner_id,) in rows]
+
+    def _evaluate_sql(self, partner_ids):
+        """Per open invoice of the customers: days overdue, net owed, last level."""
+        open_items = self.env["account.collection.open.item"]
+        return SQL(
+            """
+            WITH per_move AS (
+                SELECT partner_id, move_id,
+                       MAX(days_overdue) FILTER (WHERE net_amount > 0) AS days_overdue,
+                       SUM(net_amount) AS net_amount,
+                       MIN(due_date) FILTER (WHERE net_amount > 0) AS due_date
+                  FROM (%(items)s) items
+                 WHERE amount > 0
+                 GROUP BY partner_id, move_id
+                HAVING SUM(net_amount) > 0
+            )
+            SELECT per_move.partner_id, per_move.move_id, per_move.days_overdue,
+                   per_move.net_amount, per_move.due_date, last.level_id, last.date
+              FROM per_move
+              LEFT JOIN LATERAL (
+                    SELECT line.level_id, line.date
+                      FROM account_collection_communication_line line
+                     WHERE line.move_id = per_move.move_id AND line.state = 'sent'
+                     ORDER BY line.date DESC, line.id DESC
+                     LIMIT 1
+              ) last ON TRUE
+             ORDER BY per_move.partner_id, per_move.due_date, per_move.move_id
+            """,
+            items=open_items._open_items_sql(
+                {self.company_id.id: self.date}, partner_ids, skip_excluded=True
+            ),
+        )
+
+    def _evaluate(self, partner_ids, include_current=False):
+        """``{partner_id: (policy, Decision, {move_id: (days, net, due)})}``.
+
+        One query for the batch, whatever its size, then the pure decision per
+        customer. Customers awaiting review of an earlier reminder are left out.
+
+        :param include_current: for a reminder sent by hand: when no invoice
+            climbs today, repeat the customer's current level instead of
+            sending nothing.
+        """
+        company = self.company_id
+        currency = company.currency_id
+        self.env["account.collection.open.item"]._flush_open_items()
+        self.env["account.collection.communication.line"].flush_model()
+        rows = self.env.execute_query(self._evaluate_sql(partner_ids))
+        per_partner = {}
+        for partner_id, move_id, days, net, due, level_id, level_date in rows:
+            per_partner.setdefault(partner_id, []).append(
+                (move_id, days, currency.round(net), due, level_id, level_date)
+            )
+        partners = self.env["res.partner"].browse(list(per_partner))
+        waiting = {
+            partner.id
+            for [partner] in self.env["account.collection.communication"]._read_group(
+                [("partner_id", "in", partners.ids), ("state", "=", "to_review")], ["partner_id"]
+            )
+        }
+        policies = partners._get_collection_policy(company)
+        result = {}
+        for partner in partners:
+            policy = policies[partner]
+            if partner.id in waiting or not policy:
+                continue
+            levels = [
+                dunning.Level(
+                    level.id,
+                    level.days,
+                    to_minor(currency, level.min_amount),
+                    level.min_days_since_previous,
+                )
+                for level in policy.level_ids
+            ]
+            moves = per_partner[partner.id]
+            invoices = [
+                dunning.Invoice(move_id, days, to_minor(currency, net), level_id, level_date)
+                for move_id, days, net, _due, level_id, level_date in moves
+            ]
+            decision = dunning.decide(levels, invoices, self.date)
+            if not decision.level and include_current:
+                decision = dunning.repeat_current(levels, invoices)
+            if decision.level:
+                result[partner.id] = (
+                    policy,
+                    decision,
+                    {move_id: (days, net, due) for move_id, days, net, due, *_rest in moves},
+                )
+        return result
+
+    def _process_batch(self, partner_ids):
+        """Remind the batch's customers, all at once if possible.
+
+        The batch runs in one savepoint; if anything fails it runs again one
+        customer at a time, each in its own savepoint, so the failing customer
+        is recorded and the others go through.
+        """
+        decisions = self._evaluate(partner_ids)
+        if not decisions:
+            return
+        partners = self.env["res.partner"].browse(list(decisions)).try_lock_for_update()
+        if not partners:
+            return
+        try:
+            with self.env.cr.savepoint():
+                self._remind(partners, decisions)
+        except Exception:  # noqa: BLE001 - isolate the customer that fails, below
+            _logger.info("Dunning batch failed, retrying customer by customer", exc_info=True)
+            self.env.invalidate_all()
+            for partner in partners:
+                try:
+                    with self.env.cr.savepoint():
+                        self._remind(partner, decisions)
+                except Exception as error:  # noqa: BLE001 - recorded, the run goes on
+                    self.env.invalidate_all()
+                    self._record_failure(partner, error)
+
+    def _record_failure(self, partner, error):
+        """Note a customer's failure on the customer and on the run."""
+        _logger.warning("Dunning failed for partner %s: %s", partner.id, error)
+        message = self.env._(
+            "The dunning run of %(date)s could not remind this customer: %(error)s",
+            date=fields.Date.to_string(self.date),
+            error=str(error) or error.__class__.__name__,
+        )
+        partner.sudo().message_post(body=message, subtype_xmlid="mail.mt_note")
+        self.write(
+            {
+                "error_count": self.error_count + 1,
+                "error_log": "\n".join(
+                    filter(None, [self.error_log, f"{partner.display_name}: {error}"])
+                ),
+            }
+        )
+
+    def _remind(self, partners, decisions):
+        """Create the communications of ``partners`` and send the automatic ones."""
+        communications = self.env["account.collection.communication"]._create_reminders(
+            self, partners, decisions
+        )
+        communications.filtered(lambda c: not c.level_id.review_required).sudo()._deliver()
+        return communications
