@@ -508,8 +508,8 @@ class TestLetterFailure(DunningCommon):
         self._invoice(customer, 100, "2026-01-01")
         report_model = type(self.env["ir.actions.report"])
 
-        def no_engine(*args, **kwargs):
-            raise UserError("Unable to find Wkhtmltopdf on this system.")
+        def no_engine(report, *args, **kwargs):
+            raise UserError(report.env._("Unable to find Wkhtmltopdf on this system."))
 
         with patch.object(report_model, "_render_qweb_pdf", no_engine):
             self._run("2026-01-11")
