@@ -28,13 +28,18 @@ class AccountMove(models.Model):
         "account.collection.level",
         string="Dunning Level",
         compute="_compute_collection_level",
+        groups="account_collections.group_collections_user",
         help="The last level this invoice reached, from the reminders sent.",
     )
     collection_level_date = fields.Date(
-        string="Level Reached On", compute="_compute_collection_level"
+        string="Level Reached On",
+        compute="_compute_collection_level",
+        groups="account_collections.group_collections_user",
     )
     collection_communication_count = fields.Integer(
-        string="Reminders", compute="_compute_collection_level"
+        string="Reminders",
+        compute="_compute_collection_level",
+        groups="account_collections.group_collections_user",
     )
     collection_days_overdue = fields.Integer(
         string="Days Overdue",

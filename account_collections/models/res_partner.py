@@ -28,7 +28,9 @@ class ResPartner(models.Model):
         help="The addon sends this customer nothing: no email, no letter.",
     )
     collection_communication_count = fields.Integer(
-        compute="_compute_collection_communication_count", string="Reminders"
+        compute="_compute_collection_communication_count",
+        string="Reminders",
+        groups="account_collections.group_collections_user",
     )
     collection_currency_id = fields.Many2one(
         "res.currency", compute="_compute_collection_summary", string="Collections Currency"
