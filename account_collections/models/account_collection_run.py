@@ -1,5 +1,7 @@
 import logging
 
+from psycopg2.errors import UniqueViolation
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, split_every
@@ -111,7 +113,8 @@ class AccountCollectionRun(models.Model):
                 continue
             if not run:
                 run = self.create({"company_id": company.id, "date": today, "trigger": "cron"})
-            run._execute(commit=True)
+            if not run._execute(commit=True):
+                return  # out of time; the cron calls again and resumes
 
     def action_run(self):
         """Run now (in this transaction); the scheduled run commits per batch."""
@@ -150,7 +153,12 @@ class AccountCollectionRun(models.Model):
     # ------------------------------------------------------------------
 
     def _execute(self, commit=False):
-        """Evaluate and process every candidate customer, batch by batch."""
+        """Evaluate and process every candidate customer, batch by batch.
+
+        :param commit: commit after each batch (the scheduled run), reporting
+            progress to the cron.
+        :return: whether the run finished (False: out of time, to resume).
+        """
         self.ensure_one()
         run = self.with_company(self.company_id).with_context(
             allowed_company_ids=self.company_id.ids,
@@ -168,10 +176,14 @@ class AccountCollectionRun(models.Model):
             run._process_batch(list(batch))
             remaining -= len(batch)
             if commit:
-                self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining)
+                time_left = self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining)
+                if time_left <= 0:
+                    # out of time: the run stays in progress, the next call resumes it
+                    return False
         run.state = "done"
         if commit:
             self.env["ir.cron"]._commit_progress()
+        return True
 
     def _get_candidate_partner_ids(self):
         """Customers with something owed that could reach a level today."""
@@ -291,12 +303,14 @@ class AccountCollectionRun(models.Model):
         customer at a time, each in its own savepoint, so the failing customer
         is recorded and the others go through.
         """
-        decisions = self._evaluate(partner_ids)
+        # Lock first, then evaluate what is locked: a customer another worker
+        # holds is skipped (that worker reminds it), and what we read about the
+        # customers we hold cannot change under us.
+        locked = self.env["res.partner"].browse(partner_ids).try_lock_for_update()
+        decisions = self._evaluate(locked.ids)
         if not decisions:
             return
-        partners = self.env["res.partner"].browse(list(decisions)).try_lock_for_update()
-        if not partners:
-            return
+        partners = locked.filtered(lambda partner: partner.id in decisions)
         try:
             with self.env.cr.savepoint():
                 self._remind(partners, decisions)
@@ -307,6 +321,10 @@ class AccountCollectionRun(models.Model):
                 try:
                     with self.env.cr.savepoint():
                         self._remind(partner, decisions)
+                except UniqueViolation:
+                    # reminded at this level today already, by a concurrent run
+                    self.env.invalidate_all()
+                    _logger.info("Partner %s was reminded by another run today", partner.id)
                 except Exception as error:  # noqa: BLE001 - recorded, the run goes on
                     self.env.invalidate_all()
                     self._record_failure(partner, error)
