@@ -238,6 +238,26 @@ class AccountCollectionRun(models.Model):
             ),
         )
 
+    def _get_current_levels(self, partner_ids):
+        """``{partner_id: level}``: the highest level its open invoices hold."""
+        if not partner_ids:
+            return {}
+        self.env["account.collection.open.item"]._flush_open_items()
+        self.env["account.collection.communication.line"].flush_model()
+        level_ids = {}
+        for partner_id, _move, _days, _net, _due, level_id, _date in self.env.execute_query(
+            self._evaluate_sql(partner_ids)
+        ):
+            if level_id:
+                level_ids.setdefault(partner_id, set()).add(level_id)
+        levels = self.env["account.collection.level"].browse(
+            {level_id for ids in level_ids.values() for level_id in ids}
+        )
+        return {
+            partner_id: max(levels.browse(ids), key=lambda level: (level.days, level.id))
+            for partner_id, ids in level_ids.items()
+        }
+
     def _evaluate(self, partner_ids, include_current=False):
         """``{partner_id: (policy, Decision, {move_id: (days, net, due)})}``.
 

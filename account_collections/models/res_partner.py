@@ -27,6 +27,13 @@ class ResPartner(models.Model):
         tracking=True,
         help="The addon sends this customer nothing: no email, no letter.",
     )
+    collection_level_id = fields.Many2one(
+        "account.collection.level",
+        string="Dunning Level",
+        compute="_compute_collection_level_id",
+        groups="account_collections.group_collections_user",
+        help="The highest level held by the customer's open invoices in this company.",
+    )
     collection_communication_count = fields.Integer(
         compute="_compute_collection_communication_count",
         string="Reminders",
@@ -110,6 +117,19 @@ class ResPartner(models.Model):
             partner.collection_days_overdue = row.get("days_overdue", 0)
             for name in bucket_fields:
                 partner["collection_" + name] = row.get(name, 0.0)
+
+    @api.depends_context("company")
+    def _compute_collection_level_id(self):
+        company = self.env.company
+        run = self.env["account.collection.run"].new(
+            {
+                "company_id": company.id,
+                "date": self.env["account.collection.open.item"]._company_today(company),
+            }
+        )
+        levels = run._get_current_levels(self.commercial_partner_id.ids)
+        for partner in self:
+            partner.collection_level_id = levels.get(partner.commercial_partner_id.id, False)
 
     def _compute_collection_communication_count(self):
         counts = dict(

@@ -41,6 +41,7 @@ class TestDunningRun(DunningCommon):
         self.assertEqual(reminders[2].amount_total, 1000.0)
         self.assertTrue(reminders[2].credit_hold)
         self.assertEqual(self.invoice.collection_level_id, self.level_3)
+        self.assertEqual(self.customer.collection_level_id, self.level_3)
 
     def test_waiting_time_is_never_skipped(self):
         """Found 90 days late: the levels still come 14 days apart."""
@@ -62,11 +63,14 @@ class TestDunningRun(DunningCommon):
         reminders = self._reminders(self.customer)
         self.assertEqual(reminders.level_id, self.level_1 + self.level_2)
         self.assertEqual(reminders[1].line_ids.amount_residual_company, 600.0)
+        self.assertEqual(self.customer.collection_level_id, self.level_2)
         self._pay(self.invoice, 600, "2026-02-10")
         self._run("2026-03-15")
         self.assertEqual(len(self._reminders(self.customer)), 2)
         self.invoice.invalidate_recordset()
         self.assertEqual(self.invoice.payment_state, "paid")
+        self.customer.invalidate_recordset()
+        self.assertFalse(self.customer.collection_level_id)  # full payment clears it
 
     def test_credit_note_nets_off(self):
         customer = self._customer("Credit Holder")
