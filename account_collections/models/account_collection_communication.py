@@ -19,7 +19,7 @@ class AccountCollectionCommunication(models.Model):
     _description = "Collections: communication sent to a customer"
     _order = "date desc, id desc"
     _check_company_auto = True
-    _rec_name = "display_name"
+    _rec_names_search = ["partner_id.name", "level_id.name"]
 
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
@@ -51,14 +51,16 @@ class AccountCollectionCommunication(models.Model):
             ("skipped", "Skipped"),
         ],
         required=True,
-        default="sent",
+        default="to_review",
         readonly=True,
         index=True,
     )
     refusal_reason = fields.Text(
         readonly=True, help="Why a channel, or the whole communication, was refused."
     )
-    failure_reason = fields.Text(readonly=True, help="Why the email could not be delivered.")
+    failure_reason = fields.Text(
+        compute="_compute_mail_state", help="Why the email could not be delivered."
+    )
     line_ids = fields.One2many(
         "account.collection.communication.line",
         "communication_id",
@@ -132,6 +134,7 @@ class AccountCollectionCommunication(models.Model):
     def _compute_mail_state(self):
         for communication in self:
             mails = communication.sudo().mail_ids
+            communication.failure_reason = mails[:1].failure_reason or False
             if mails:
                 state = mails[0].state
                 communication.mail_state = (

@@ -131,6 +131,15 @@ class TestDunningRun(DunningCommon):
         self.assertNotIn(not_due, reminder.line_ids.move_id)
         self.assertEqual(len(reminder.mail_ids), 1)
         self.assertEqual(reminder.mail_ids.state, "outgoing")  # queued, sent after commit
+        self.assertEqual(reminder.mail_state, "queued")
+        reminder.mail_ids.write({"state": "exception", "failure_reason": "Mailbox full"})
+        reminder.invalidate_recordset()
+        self.assertEqual(reminder.mail_state, "failed")
+        self.assertEqual(reminder.failure_reason, "Mailbox full")
+        self.assertEqual(
+            self.env["account.collection.communication"].name_search("Walker"),
+            [(reminder.id, reminder.display_name)],
+        )
         self.assertEqual(reminder.mail_ids.recipient_ids, self.customer)
         self.assertEqual(reminder.mail_ids.model, "res.partner")
         self.assertEqual(reminder.mail_ids.res_id, self.customer.id)
