@@ -141,6 +141,13 @@ class TestDunningRun(DunningCommon):
             [(reminder.id, reminder.display_name)],
         )
         self.assertEqual(reminder.mail_ids.recipient_ids, self.customer)
+        self.assertIn(second.name, reminder.mail_ids.body_html)
+        self.assertIn(reminder.summary_html, reminder.mail_ids.body_html)
+        # the shipped templates render by substitution, not by compiling QWeb per customer
+        template = self.level_1.mail_template_id
+        self.assertFalse(
+            template._has_unsafe_expression_template_qweb(template.body_html, template.model)
+        )
         self.assertEqual(reminder.mail_ids.model, "res.partner")
         self.assertEqual(reminder.mail_ids.res_id, self.customer.id)
 
