@@ -227,7 +227,9 @@ class AccountCollectionRun(models.Model):
               LEFT JOIN LATERAL (
                     SELECT line.level_id, line.date
                       FROM account_collection_communication_line line
-                     WHERE line.move_id = per_move.move_id AND line.state = 'sent'
+                      JOIN account_collection_communication communication
+                        ON communication.id = line.communication_id
+                     WHERE line.move_id = per_move.move_id AND communication.state = 'sent'
                      ORDER BY line.date DESC, line.id DESC
                      LIMIT 1
               ) last ON TRUE
@@ -244,6 +246,7 @@ class AccountCollectionRun(models.Model):
             return {}
         self.env["account.collection.open.item"]._flush_open_items()
         self.env["account.collection.communication.line"].flush_model()
+        self.env["account.collection.communication"].flush_model(["state"])
         level_ids = {}
         for partner_id, _move, _days, _net, _due, level_id, _date in self.env.execute_query(
             self._evaluate_sql(partner_ids)
@@ -272,6 +275,7 @@ class AccountCollectionRun(models.Model):
         currency = company.currency_id
         self.env["account.collection.open.item"]._flush_open_items()
         self.env["account.collection.communication.line"].flush_model()
+        self.env["account.collection.communication"].flush_model(["state"])
         rows = self.env.execute_query(self._evaluate_sql(partner_ids))
         per_partner = {}
         for partner_id, move_id, days, net, due, level_id, level_date in rows:
