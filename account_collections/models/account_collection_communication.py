@@ -289,17 +289,18 @@ class AccountCollectionCommunication(models.Model):
         company = run.company_id
         currency = company.currency_id
         move_ids = [move_id for partner in partners for move_id in decisions[partner.id][1].listed]
-        moves = self.env["account.move"].browse(move_ids)
-        moves.fetch(
-            [
-                "name",
-                "invoice_date",
-                "currency_id",
-                "amount_total",
-                "amount_residual",
-                "amount_residual_signed",
-            ]
+        self.env["account.move"].flush_model(
+            ["name", "currency_id", "amount_residual", "amount_residual_signed"]
         )
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT id, name, currency_id, amount_residual, amount_residual_signed
+                     FROM account_move WHERE id = ANY(%s)""",
+                move_ids,
+            )
+        )
+        keys = ("id", "name", "currency_id", "amount_residual", "amount_residual_signed")
+        moves = {row[0]: dict(zip(keys, row, strict=True)) for row in rows}
         recipients = self._get_recipients(partners)
         levels = self.env["account.collection.level"].browse(
             {decisions[partner.id][1].level.key for partner in partners}
@@ -312,14 +313,15 @@ class AccountCollectionCommunication(models.Model):
             level = levels.browse(decision.level.key)
             lines = []
             net_total = open_total = 0.0
-            for move in moves.browse(decision.listed):
-                days, net, due = move_data[move.id]
+            for move_id in decision.listed:
+                move = moves[move_id]
+                days, net, due = move_data[move_id]
                 net_total += net
-                open_total += move.amount_residual_signed
+                open_total += move["amount_residual_signed"]
                 lines.append(
                     {
                         "move": move,
-                        "level_id": decision.invoice_levels.get(move.id),
+                        "level_id": decision.invoice_levels.get(move_id),
                         "due_date": due,
                         "days_overdue": days,
                         "net": net,
@@ -364,55 +366,30 @@ class AccountCollectionCommunication(models.Model):
         inserts those rows with one set-based statement instead of creating
         them one record at a time. The rows are immutable afterwards.
         """
-        columns = {
-            "communication_id": [],
-            "company_id": [],
-            "move_id": [],
-            "level_id": [],
-            "date": [],
-            "invoice_date": [],
-            "due_date": [],
-            "days_overdue": [],
-            "currency_id": [],
-            "amount_total": [],
-            "amount_residual": [],
-            "amount_residual_company": [],
-        }
-        for communication in communications:
-            for line in lines_by_partner[communication.partner_id.id]:
-                move = line["move"]
-                values = {
-                    "communication_id": communication.id,
-                    "company_id": communication.company_id.id,
-                    "move_id": move.id,
-                    "level_id": line["level_id"],
-                    "date": communication.date,
-                    "invoice_date": move.invoice_date,
-                    "due_date": line["due_date"],
-                    "days_overdue": line["days_overdue"],
-                    "currency_id": move.currency_id.id,
-                    "amount_total": move.amount_total,
-                    "amount_residual": move.amount_residual,
-                    "amount_residual_company": line["net"],
-                }
-                for name, value in values.items():
-                    columns[name].append(value)
-        if not columns["move_id"]:
-            return
         types = {
             "communication_id": "int4",
-            "company_id": "int4",
             "move_id": "int4",
             "level_id": "int4",
             "date": "date",
-            "invoice_date": "date",
             "due_date": "date",
             "days_overdue": "int4",
-            "currency_id": "int4",
-            "amount_total": "numeric",
             "amount_residual": "numeric",
             "amount_residual_company": "numeric",
         }
+        columns = {name: [] for name in types}
+        for communication in communications:
+            date = communication.date
+            for line in lines_by_partner[communication.partner_id.id]:
+                columns["communication_id"].append(communication.id)
+                columns["move_id"].append(line["move"]["id"])
+                columns["level_id"].append(line["level_id"])
+                columns["date"].append(date)
+                columns["due_date"].append(line["due_date"])
+                columns["days_overdue"].append(line["days_overdue"])
+                columns["amount_residual"].append(line["move"]["amount_residual"])
+                columns["amount_residual_company"].append(line["net"])
+        if not columns["move_id"]:
+            return
         Line = self.env["account.collection.communication.line"]
         self.env.execute_query(
             SQL(
@@ -440,6 +417,9 @@ class AccountCollectionCommunication(models.Model):
         """
         env = self.with_context(lang=lang).env
         formatter = self._get_summary_formatter(env.lang)
+        currencies = self.env["res.currency"].browse(
+            {line["move"]["currency_id"] for line in lines}
+        )
         header = Markup(
             "<tr style='border-bottom: 1px solid #ccc; text-align: left;'>"
             "<th>%s</th><th>%s</th><th style='text-align: right;'>%s</th>"
@@ -452,10 +432,12 @@ class AccountCollectionCommunication(models.Model):
         rows = Markup("").join(
             row
             % (
-                line["move"].name,
+                line["move"]["name"],
                 formatter.date(line["due_date"]),
                 max(line["days_overdue"], 0),
-                formatter.amount(line["move"].amount_residual, line["move"].currency_id),
+                formatter.amount(
+                    line["move"]["amount_residual"], currencies.browse(line["move"]["currency_id"])
+                ),
             )
             for line in lines
         )
@@ -770,19 +752,23 @@ class AccountCollectionCommunicationLine(models.Model):
     communication_id = fields.Many2one(
         "account.collection.communication", required=True, ondelete="cascade", index=True
     )
-    company_id = fields.Many2one(related="communication_id.company_id", store=True)
+    company_id = fields.Many2one(related="communication_id.company_id")
     move_id = fields.Many2one("account.move", string="Invoice", required=True, index=True)
     level_id = fields.Many2one(
         "account.collection.level", help="The invoice's own dunning level after this reminder."
     )
     date = fields.Date(related="communication_id.date", store=True)
     state = fields.Selection(related="communication_id.state")
-    invoice_date = fields.Date()
+    # a posted invoice's date, currency and total do not change: read from it
+    invoice_date = fields.Date(related="move_id.invoice_date")
+    currency_id = fields.Many2one(related="move_id.currency_id", string="Invoice Currency")
+    amount_total = fields.Monetary(
+        related="move_id.amount_total", string="Original Amount", currency_field="currency_id"
+    )
+    # what the invoice owed when the reminder went out
     due_date = fields.Date()
     days_overdue = fields.Integer()
-    currency_id = fields.Many2one("res.currency", string="Invoice Currency")
     company_currency_id = fields.Many2one(related="communication_id.currency_id")
-    amount_total = fields.Monetary(string="Original Amount", currency_field="currency_id")
     amount_residual = fields.Monetary(string="Open Amount", currency_field="currency_id")
     amount_residual_company = fields.Monetary(
         string="Open Amount (Company Currency)", currency_field="company_currency_id"
