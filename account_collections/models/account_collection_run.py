@@ -277,10 +277,13 @@ class AccountCollectionRun(models.Model):
         self.env["account.collection.communication.line"].flush_model()
         self.env["account.collection.communication"].flush_model(["state"])
         rows = self.env.execute_query(self._evaluate_sql(partner_ids))
+        # amounts come as sums of amounts already rounded to the currency: a
+        # plain round() keeps them exact without a float_round per row
+        places = currency.decimal_places
         per_partner = {}
         for partner_id, move_id, days, net, due, level_id, level_date in rows:
             per_partner.setdefault(partner_id, []).append(
-                (move_id, days, currency.round(net), due, level_id, level_date)
+                (move_id, days, round(net, places), due, level_id, level_date)
             )
         partners = self.env["res.partner"].browse(list(per_partner))
         waiting = {
@@ -290,12 +293,8 @@ class AccountCollectionRun(models.Model):
             )
         }
         policies = partners._get_collection_policy(company)
-        result = {}
-        for partner in partners:
-            policy = policies[partner]
-            if partner.id in waiting or not policy:
-                continue
-            levels = [
+        levels_by_policy = {
+            policy: [
                 dunning.Level(
                     level.id,
                     level.days,
@@ -304,9 +303,19 @@ class AccountCollectionRun(models.Model):
                 )
                 for level in policy.level_ids
             ]
+            for policy in set(policies.values())
+            if policy
+        }
+        factor = 10**places
+        result = {}
+        for partner in partners:
+            policy = policies[partner]
+            if partner.id in waiting or not policy:
+                continue
+            levels = levels_by_policy[policy]
             moves = per_partner[partner.id]
             invoices = [
-                dunning.Invoice(move_id, days, to_minor(currency, net), level_id, level_date)
+                dunning.Invoice(move_id, days, round(net * factor), level_id, level_date)
                 for move_id, days, net, _due, level_id, level_date in moves
             ]
             decision = dunning.decide(levels, invoices, self.date)
