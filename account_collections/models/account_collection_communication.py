@@ -186,10 +186,7 @@ class AccountCollectionCommunication(models.Model):
             )
 
     def _compute_attachment_id(self):
-        attachments = self.env["ir.attachment"].search_fetch(
-            [("res_model", "=", self._name), ("res_id", "in", self.ids)], ["res_id"]
-        )
-        by_res_id = {attachment.res_id: attachment for attachment in attachments}
+        by_res_id = self._get_letter_attachments()
         for communication in self:
             communication.attachment_id = by_res_id.get(communication.id, False)
 
@@ -576,19 +573,21 @@ class AccountCollectionCommunication(models.Model):
             )
         return self.env["ir.attachment"].sudo().create(vals_list)
 
+    def _get_letter_attachments(self):
+        """``{communication_id: attachment}``: the letters rendered, one query."""
+        attachments = (
+            self.env["ir.attachment"]
+            .sudo()
+            .search_fetch([("res_model", "=", self._name), ("res_id", "in", self.ids)], ["res_id"])
+        )
+        return {attachment.res_id: attachment for attachment in attachments}
+
     def _queue_emails(self, outcome):
         """Queue one email per reminder on the customer's thread, letter attached."""
         emailing = self.filtered(lambda c: outcome[c.id]["email"])
         if not emailing:
             return self.env["mail.mail"]
-        attachments = (
-            self.env["ir.attachment"]
-            .sudo()
-            .search_fetch(
-                [("res_model", "=", self._name), ("res_id", "in", emailing.ids)], ["res_id"]
-            )
-        )
-        attachment_by_id = {attachment.res_id: attachment for attachment in attachments}
+        attachment_by_id = emailing._get_letter_attachments()
         vals_list = []
         for template, communications in emailing.grouped(
             lambda c: c.level_id.mail_template_id
@@ -626,14 +625,7 @@ class AccountCollectionCommunication(models.Model):
     def _log_letters(self, outcome):
         """A note on the customer's thread for each letter sent without email."""
         letters = self.filtered(lambda c: outcome[c.id]["letter"] and not outcome[c.id]["email"])
-        attachments = (
-            self.env["ir.attachment"]
-            .sudo()
-            .search_fetch(
-                [("res_model", "=", self._name), ("res_id", "in", letters.ids)], ["res_id"]
-            )
-        )
-        attachment_by_id = {attachment.res_id: attachment for attachment in attachments}
+        attachment_by_id = letters._get_letter_attachments()
         messages = (
             self.env["mail.message"]
             .sudo()

@@ -71,6 +71,29 @@ class CollectionsCommon(AccountTestInvoicingCommon):
     def _pay(cls, invoice, amount, date):
         return cls._register_payment(invoice, amount=amount, payment_date=fields.Date.to_date(date))
 
+    @classmethod
+    def _bulk_customers(cls, count, amount=lambda i: 10):
+        """``count`` customers with one posted invoice each, due 2026-02-14."""
+        partners = cls.env["res.partner"].create(
+            [{"name": f"Bulk {i}", "email": f"bulk{i}@example.com"} for i in range(count)]
+        )
+        moves = cls.env["account.move"].create(
+            [
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "invoice_date": "2026-01-15",
+                    "invoice_date_due": "2026-02-14",
+                    "invoice_line_ids": [
+                        Command.create({"name": "Service", "price_unit": amount(i), "tax_ids": []})
+                    ],
+                }
+                for i, partner in enumerate(partners)
+            ]
+        )
+        moves.action_post()
+        return partners
+
     @staticmethod
     def days(n):
         return datetime.timedelta(days=n)

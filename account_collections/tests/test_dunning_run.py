@@ -3,7 +3,7 @@ from unittest.mock import patch
 from freezegun import freeze_time
 from psycopg2 import IntegrityError
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
@@ -467,25 +467,7 @@ class TestDunningPerformance(DunningCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        partners = cls.env["res.partner"].create(
-            [{"name": f"Bulk {i}", "email": f"bulk{i}@example.com"} for i in range(320)]
-        )
-        moves = cls.env["account.move"].create(
-            [
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": partner.id,
-                    "invoice_date": "2026-01-15",
-                    "invoice_date_due": "2026-02-14",
-                    "invoice_line_ids": [
-                        Command.create({"name": "S", "price_unit": 10, "tax_ids": []})
-                    ],
-                }
-                for partner in partners
-            ]
-        )
-        moves.action_post()
-        cls.partners = partners
+        cls.partners = cls._bulk_customers(320)
         cls.level_1.create_activity = True
 
     def _queries(self, run, partners):

@@ -1,4 +1,3 @@
-from odoo import Command
 from odoo.tests import tagged
 
 from .common import CollectionsCommon
@@ -11,23 +10,7 @@ class TestPerformance(CollectionsCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        partners = cls.env["res.partner"].create([{"name": f"Bulk {i}"} for i in range(200)])
-        moves = cls.env["account.move"].create(
-            [
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": partner.id,
-                    "invoice_date": "2026-01-15",
-                    "invoice_date_due": "2026-02-14",
-                    "invoice_line_ids": [
-                        Command.create({"name": "Service", "price_unit": 10 + i, "tax_ids": []})
-                    ],
-                }
-                for i, partner in enumerate(partners)
-            ]
-        )
-        moves.action_post()
-        cls.partners = partners
+        cls.partners = cls._bulk_customers(200, amount=lambda i: 10 + i)
 
     def _count_queries(self, partners):
         """Queries run to compute the customers' overview, and the result."""
