@@ -188,6 +188,8 @@ class AccountCollectionRun(models.Model):
     def _get_candidate_partner_ids(self):
         """Customers with something owed that could reach a level today."""
         open_items = self.env["account.collection.open.item"]
+        # a company created after install gets the standard policy on its first run
+        self.env["account.collection.policy"]._get_default_policy(self.company_id)
         policies = self.env["account.collection.policy"].search(
             [("company_id", "=", self.company_id.id)]
         )

@@ -224,6 +224,23 @@ class TestDunningRun(DunningCommon):
             reminder,
         )
 
+    def test_a_new_company_gets_the_standard_policy(self):
+        company_c = self.setup_other_company(name="Company C")["company"]
+        self.manager.company_ids = self.company + company_c
+        invoice = self._invoice(self.customer, 300, "2026-01-01", company=company_c)
+        self._run("2026-01-20", company=company_c)
+        policy = self.env["account.collection.policy"].search([("company_id", "=", company_c.id)])
+        self.assertTrue(policy.is_default)
+        self.assertEqual(
+            policy.level_ids.sorted("days").mapped("name"),
+            ["Friendly reminder", "Second reminder", "Final demand", "Notice before legal action"],
+        )
+        reminder = self.env["account.collection.communication"].search(
+            [("company_id", "=", company_c.id)]
+        )
+        self.assertEqual(reminder.level_id.name, "Friendly reminder")
+        self.assertEqual(reminder.line_ids.move_id, invoice)
+
     def test_unique_reminder_per_level_and_day(self):
         self._run("2026-01-11")
         reminder = self._reminders(self.customer)
