@@ -228,8 +228,7 @@ class AccountCollectionOpenItem(models.AbstractModel):
                   JOIN as_of a ON a.company_id = aml.company_id
                   JOIN account_account aml_account ON aml_account.id = aml.account_id
                   JOIN res_partner partner ON partner.id = aml.partner_id
-                  JOIN account_move move ON move.id = aml.move_id
-                  JOIN res_partner customer ON customer.id = partner.commercial_partner_id
+                  %(exclusion_joins)s
                  WHERE %(receivable)s AND %(open_filter)s %(partner_filter)s %(excluded_filter)s
             ),
             open_lines AS (
@@ -258,6 +257,16 @@ class AccountCollectionOpenItem(models.AbstractModel):
             receivable=self._get_receivable_domain_sql("aml"),
             open_filter=open_filter,
             partner_filter=partner_filter,
+            # the exclusion reasons read the entry and the customer: join them
+            # only when filtering on them, the overview does not need them
+            exclusion_joins=(
+                SQL(
+                    """JOIN account_move move ON move.id = aml.move_id
+                       JOIN res_partner customer ON customer.id = partner.commercial_partner_id"""
+                )
+                if skip_excluded
+                else SQL()
+            ),
             excluded_filter=(
                 SQL("AND NOT (aml.balance > 0 AND %s)", self._exclusion_condition_sql())
                 if skip_excluded
