@@ -635,6 +635,9 @@ class AccountCollectionCommunication(models.Model):
                     "refusal_reason": reasons,
                 }
             )
+        self.env["account.collection.move.level"].sudo()._update_from_lines(
+            sent.filtered(lambda c: c.kind == "reminder")
+        )
         return sent, refused
 
     def _render_letters(self, outcome):
@@ -898,3 +901,53 @@ class AccountCollectionCommunicationLine(models.Model):
     def _unlink_except_sent(self):
         if any(line.communication_id.state != "to_review" for line in self):
             raise UserError(self.env._("Communications that were sent or refused stay on record."))
+
+
+class AccountCollectionMoveLevel(models.Model):
+    """The dunning level an invoice last reached: one row per invoice reminded.
+
+    Kept by the send service as reminders go out (the line of the latest
+    reminder sent wins), so that the evaluation reads one narrow table
+    instead of searching the history of every invoice it meets.
+    """
+
+    _name = "account.collection.move.level"
+    _description = "Collections: dunning level an invoice last reached"
+    _log_access = False
+    _order = "move_id"
+
+    move_id = fields.Many2one("account.move", required=True, ondelete="cascade", readonly=True)
+    level_id = fields.Many2one("account.collection.level", ondelete="set null", readonly=True)
+    date = fields.Date(required=True, readonly=True)
+    line_id = fields.Many2one(
+        "account.collection.communication.line",
+        string="Reminder Line",
+        ondelete="set null",
+        readonly=True,
+    )
+
+    _move_unique = models.UniqueIndex("(move_id)")
+
+    @api.model
+    def _update_from_lines(self, communications):
+        """Record the levels the invoices of ``communications`` (just sent) reached."""
+        if not communications:
+            return
+        self.env["account.collection.communication.line"].flush_model()
+        self.env.execute_query(
+            SQL(
+                """INSERT INTO %(table)s (move_id, level_id, date, line_id)
+                   SELECT DISTINCT ON (line.move_id) line.move_id, line.level_id, line.date, line.id
+                     FROM account_collection_communication_line line
+                    WHERE line.communication_id = ANY(%(ids)s)
+                    ORDER BY line.move_id, line.date DESC, line.id DESC
+                   ON CONFLICT (move_id) DO UPDATE
+                      SET level_id = EXCLUDED.level_id, date = EXCLUDED.date,
+                          line_id = EXCLUDED.line_id
+                    WHERE (EXCLUDED.date, EXCLUDED.line_id) > (%(table)s.date, %(table)s.line_id)
+                       OR %(table)s.line_id IS NULL""",
+                table=SQL.identifier(self._table),
+                ids=communications.ids,
+            )
+        )
+        self.invalidate_model()
