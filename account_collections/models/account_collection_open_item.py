@@ -248,22 +248,29 @@ class AccountCollectionOpenItem(models.AbstractModel):
             open_lines AS (
                 SELECT * FROM lines WHERE amount != 0
             ),
-            windowed AS (
-                SELECT l.*,
-                       SUM(GREATEST(-l.amount, 0)) OVER customer AS credit,
-                       COALESCE(SUM(GREATEST(l.amount, 0)) OVER (
-                           customer ORDER BY l.due_date, l.id
+            -- credits net against the customer's oldest debits first: only
+            -- the (few) customers holding a credit need the running total
+            credits AS (
+                SELECT company_id, partner_id, SUM(-amount) AS credit
+                  FROM open_lines WHERE amount < 0
+                 GROUP BY company_id, partner_id
+            ),
+            netted AS (
+                SELECT l.id,
+                       l.amount - LEAST(l.amount, GREATEST(c.credit - COALESCE(SUM(l.amount) OVER (
+                           PARTITION BY l.company_id, l.partner_id ORDER BY l.due_date, l.id
                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-                       ), 0) AS debit_before
+                       ), 0), 0)) AS net_amount
                   FROM open_lines l
-                WINDOW customer AS (PARTITION BY l.company_id, l.partner_id)
+                  JOIN credits c ON c.company_id = l.company_id AND c.partner_id = l.partner_id
+                 WHERE l.amount > 0
             )
-            SELECT id, move_id, company_id, partner_id, currency_id, due_date,
-                   amount, amount_currency, days_overdue,
-                   CASE WHEN amount > 0
-                        THEN amount - LEAST(amount, GREATEST(credit - debit_before, 0))
+            SELECT l.id, l.move_id, l.company_id, l.partner_id, l.currency_id, l.due_date,
+                   l.amount, l.amount_currency, l.days_overdue,
+                   CASE WHEN l.amount > 0 THEN COALESCE(n.net_amount, l.amount)
                         ELSE 0 END AS net_amount
-              FROM windowed
+              FROM open_lines l
+              LEFT JOIN netted n ON n.id = l.id
             """,
             as_of_values=as_of_values,
             amount=amount,

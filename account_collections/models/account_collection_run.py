@@ -217,9 +217,15 @@ class AccountCollectionRun(models.Model):
             return []
         min_days = min(policies.level_ids.mapped("days"))
         self._flush_evaluation()
-        # sorting and hashing a million rows in memory rather than on disk
-        cr.execute(SQL("SET LOCAL work_mem = %s", "256MB"))
+        # One statement reads every open item: sort and hash in memory rather
+        # than on disk; the planner underestimates the rows of the computed
+        # open amounts and would probe the level table once per invoice, and
+        # compiling the plan (JIT) costs more than it saves here.
+        for setting, value in (("work_mem", "256MB"), ("enable_nestloop", "off"), ("jit", "off")):
+            cr.execute(SQL("SET LOCAL %s = %s", SQL.identifier(setting), value))
         cr.execute(SQL("CREATE TEMPORARY TABLE %s AS %s", table, self._evaluate_sql()))
+        for setting in ("work_mem", "enable_nestloop", "jit"):
+            cr.execute(SQL("RESET %s", SQL.identifier(setting)))
         cr.execute(SQL("CREATE INDEX ON %s (partner_id)", table))
         cr.execute(SQL("ANALYZE %s", table))
         rows = self.env.execute_query(
@@ -285,7 +291,7 @@ class AccountCollectionRun(models.Model):
             source = self._evaluate_sql(partner_ids)
         return self.env.execute_query(
             SQL(
-                """SELECT partner_id, move_id, days_overdue, net_amount, due_date,
+                """SELECT partner_id, move_id, days_overdue, net_amount::float8, due_date,
                           level_id, level_date
                      FROM (%s) evaluation
                     ORDER BY partner_id, due_date, move_id""",
@@ -325,12 +331,20 @@ class AccountCollectionRun(models.Model):
         currency = company.currency_id
         rows = self._fetch_evaluation(partner_ids)
         # amounts come as sums of amounts already rounded to the currency: a
-        # plain round() keeps them exact without a float_round per row
-        places = currency.decimal_places
+        # plain round() to the smallest unit keeps them exact
+        factor = 10**currency.decimal_places
         per_partner = {}
-        for partner_id, move_id, days, net, due, level_id, level_date in rows:
-            per_partner.setdefault(partner_id, []).append(
-                (move_id, days, round(net, places), due, level_id, level_date)
+        invoices_by_partner = {}
+        Invoice = dunning.Invoice
+        for row in rows:
+            partner_id, move_id, days, net, _due, level_id, level_date = row
+            minor = round(net * factor)
+            if partner_id not in per_partner:
+                per_partner[partner_id] = []
+                invoices_by_partner[partner_id] = []
+            per_partner[partner_id].append(row)
+            invoices_by_partner[partner_id].append(
+                Invoice(move_id, days, minor, level_id, level_date)
             )
         partners = self.env["res.partner"].browse(list(per_partner))
         waiting = {
@@ -353,18 +367,13 @@ class AccountCollectionRun(models.Model):
             for policy in set(policies.values())
             if policy
         }
-        factor = 10**places
         result = {}
         for partner in partners:
             policy = policies[partner]
             if partner.id in waiting or not policy:
                 continue
             levels = levels_by_policy[policy]
-            moves = per_partner[partner.id]
-            invoices = [
-                dunning.Invoice(move_id, days, round(net * factor), level_id, level_date)
-                for move_id, days, net, _due, level_id, level_date in moves
-            ]
+            invoices = invoices_by_partner[partner.id]
             decision = dunning.decide(levels, invoices, self.date)
             if not decision.level and include_current:
                 decision = dunning.repeat_current(levels, invoices)
@@ -372,7 +381,12 @@ class AccountCollectionRun(models.Model):
                 result[partner.id] = (
                     policy,
                     decision,
-                    {move_id: (days, net, due) for move_id, days, net, due, *_rest in moves},
+                    {
+                        move_id: (days, invoice.amount / factor, due)
+                        for (_partner, move_id, days, _net, due, *_rest), invoice in zip(
+                            per_partner[partner.id], invoices, strict=True
+                        )
+                    },
                 )
         return result
 

@@ -22,8 +22,8 @@ def migrate(cr, version):
     # the level each invoice last reached, from the reminders sent so far
     cr.execute(
         """
-        INSERT INTO account_collection_move_level (move_id, level_id, date, line_id)
-        SELECT DISTINCT ON (line.move_id) line.move_id, line.level_id, line.date, line.id
+        INSERT INTO account_collection_move_level (move_id, level_id, date)
+        SELECT DISTINCT ON (line.move_id) line.move_id, line.level_id, line.date
           FROM account_collection_communication_line line
           JOIN account_collection_communication c ON c.id = line.communication_id
          WHERE c.state = 'sent' AND c.kind = 'reminder'
