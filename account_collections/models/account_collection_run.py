@@ -321,7 +321,8 @@ class AccountCollectionRun(models.Model):
         """``{partner_id: (policy, Decision, {move_id: (days, net, due)})}``.
 
         One query for the batch, whatever its size, then the pure decision per
-        customer. Customers awaiting review of an earlier reminder are left out.
+        customer. Customers awaiting review of an earlier reminder, or reminded
+        at the same level today (sent or refused), are left out.
 
         :param include_current: for a reminder sent by hand: when no invoice
             climbs today, repeat the customer's current level instead of
@@ -353,6 +354,20 @@ class AccountCollectionRun(models.Model):
                 [("partner_id", "in", partners.ids), ("state", "=", "to_review")], ["partner_id"]
             )
         }
+        # a reminder refused today (no address, say) does not move the
+        # invoices: do not try that level again the same day
+        reminded_today = set(
+            self.env["account.collection.communication"]._read_group(
+                [
+                    ("partner_id", "in", partners.ids),
+                    ("company_id", "=", company.id),
+                    ("kind", "=", "reminder"),
+                    ("date", "=", self.date),
+                    ("state", "!=", "skipped"),
+                ],
+                ["partner_id", "level_id"],
+            )
+        )
         policies = partners._get_collection_policy(company)
         levels_by_policy = {
             policy: [
@@ -367,6 +382,9 @@ class AccountCollectionRun(models.Model):
             for policy in set(policies.values())
             if policy
         }
+        levels_by_key = {
+            level.id: level for policy in levels_by_policy for level in policy.level_ids
+        }
         result = {}
         for partner in partners:
             policy = policies[partner]
@@ -377,6 +395,12 @@ class AccountCollectionRun(models.Model):
             decision = dunning.decide(levels, invoices, self.date)
             if not decision.level and include_current:
                 decision = dunning.repeat_current(levels, invoices)
+            if (
+                decision.level
+                and not include_current  # sent by hand: the wizard says it was done today
+                and (partner, levels_by_key[decision.level.key]) in reminded_today
+            ):
+                continue
             if decision.level:
                 result[partner.id] = (
                     policy,

@@ -315,6 +315,17 @@ class TestGate(DunningCommon):
         self.assertIn("no valid email address", reminder.refusal_reason)
         self.assertFalse(reminder.mail_ids)
 
+    def test_a_refused_reminder_is_not_tried_again_the_same_day(self):
+        reminder = self._reminder_for(email=False)
+        with patch.object(
+            type(self.env["account.collection.communication"]),
+            "_create_reminders",
+            side_effect=AssertionError("nothing to remind"),
+        ):
+            run = self._run("2026-01-11")
+        self.assertEqual(run.error_count, 0)
+        self.assertEqual(self._reminders(reminder.partner_id), reminder)
+
     def test_blacklisted_email(self):
         self.env["mail.blacklist"].create({"email": "blocked@example.com"})
         reminder = self._reminder_for(email="blocked@example.com")
