@@ -39,6 +39,7 @@ class AccountCollectionOpenItem(models.AbstractModel):
             "currency_id",
             "date",
             "date_maturity",
+            "invoice_date",
             "move_id",
             "parent_state",
             "partner_id",
@@ -84,16 +85,24 @@ class AccountCollectionOpenItem(models.AbstractModel):
         return {company.id: as_of or self._company_today(company) for company in companies}
 
     @api.model
-    def _get_receivable_domain_sql(self, alias):
+    def _get_receivable_domain_sql(self, alias, include_draft=False):
         """SQL condition selecting the lines that count as open items.
 
         Extension hook: add conditions (e.g. a journal to ignore) by calling
         super and combining with ``SQL(" AND ")``.
+
+        :param include_draft: count draft entries too (the aging report's
+            "posted only" switched off); the default is posted entries only.
         """
         return SQL(
-            "%(aml)s.parent_state = 'posted' AND %(account)s.account_type = 'asset_receivable'"
+            "%(state)s AND %(account)s.account_type = 'asset_receivable'"
             " AND %(account)s.non_trade IS NOT TRUE",
-            aml=SQL.identifier(alias),
+            state=SQL(
+                "%s.parent_state IN ('posted', 'draft')"
+                if include_draft
+                else "%s.parent_state = 'posted'",
+                SQL.identifier(alias),
+            ),
             account=SQL.identifier(f"{alias}_account"),
         )
 
@@ -161,7 +170,14 @@ class AccountCollectionOpenItem(models.AbstractModel):
         }
 
     @api.model
-    def _open_items_sql(self, as_of_dates, partner_ids=None, historical=False, skip_excluded=False):
+    def _open_items_sql(
+        self,
+        as_of_dates,
+        partner_ids=None,
+        historical=False,
+        skip_excluded=False,
+        include_draft=False,
+    ):
         """SQL yielding one row per open item, credits netted.
 
         :param as_of_dates: ``{company_id: date}``; only those companies.
@@ -171,8 +187,12 @@ class AccountCollectionOpenItem(models.AbstractModel):
             excluded) instead of the current residual amounts.
         :param skip_excluded: leave out the debit lines that are out of
             dunning (seam 2); credits still net against what remains.
+        :param include_draft: draft entries count too (reports only; draft
+            lines are never reconciled, so their whole amount is open).
         :return: SQL with columns id, move_id, company_id, partner_id,
-            currency_id, due_date, amount (company currency, signed),
+            currency_id, due_date, invoice_date (the entry's invoice date, or
+            the due date when it has none: payments, manual entries),
+            amount (company currency, signed),
             amount_currency, days_overdue, net_amount (what is still owed on a
             debit once the customer's credits are applied oldest first; 0 on
             credits).
@@ -221,6 +241,7 @@ class AccountCollectionOpenItem(models.AbstractModel):
                        partner.commercial_partner_id AS partner_id,
                        aml.currency_id,
                        COALESCE(aml.date_maturity, aml.date) AS due_date,
+                       COALESCE(aml.invoice_date, aml.date_maturity, aml.date) AS invoice_date,
                        %(amount)s AS amount,
                        %(amount_currency)s AS amount_currency,
                        a.day - COALESCE(aml.date_maturity, aml.date) AS days_overdue
@@ -244,7 +265,7 @@ class AccountCollectionOpenItem(models.AbstractModel):
                   FROM open_lines l
                 WINDOW customer AS (PARTITION BY l.company_id, l.partner_id)
             )
-            SELECT id, move_id, company_id, partner_id, currency_id, due_date,
+            SELECT id, move_id, company_id, partner_id, currency_id, due_date, invoice_date,
                    amount, amount_currency, days_overdue,
                    CASE WHEN amount > 0
                         THEN amount - LEAST(amount, GREATEST(credit - debit_before, 0))
@@ -254,7 +275,7 @@ class AccountCollectionOpenItem(models.AbstractModel):
             as_of_values=as_of_values,
             amount=amount,
             amount_currency=amount_currency,
-            receivable=self._get_receivable_domain_sql("aml"),
+            receivable=self._get_receivable_domain_sql("aml", include_draft=include_draft),
             open_filter=open_filter,
             partner_filter=partner_filter,
             # the exclusion reasons read the entry and the customer: join them
