@@ -22,6 +22,7 @@
         "views/account_collection_communication_views.xml",
         "views/res_partner_send_reminder_views.xml",
         "views/account_collection_aging_report_views.xml",
+        "views/account_collection_kpi_snapshot_views.xml",
         "views/res_partner_views.xml",
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",

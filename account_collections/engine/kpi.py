@@ -130,6 +130,11 @@ def weighted_average(pairs: Iterable[tuple[float, float]]) -> float | None:
     return _ratio(weighted, total)
 
 
+def average_from_totals(weighted_sum, total_weight) -> float | None:
+    """A weighted average from its two sums (as SQL aggregates them)."""
+    return _ratio(weighted_sum, total_weight)
+
+
 def average_days_to_pay(payments: Iterable[Payment]) -> float | None:
     """Days from invoice to payment, weighted by the amounts paid."""
     return weighted_average((p.amount, p.days_to_pay) for p in payments)
@@ -185,3 +190,29 @@ def month_kpis(figures: MonthFigures, dso_months: int = 3) -> MonthKpis:
         ),
         percentage_current=percentage_current(figures.end_current, figures.end_receivables),
     )
+
+
+def month_start(day: datetime.date) -> datetime.date:
+    """The first day of ``day``'s month."""
+    return day.replace(day=1)
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The first day of the month ``months`` after ``day``'s month (negative: before)."""
+    index = day.year * 12 + day.month - 1 + months
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def month_end(day: datetime.date) -> datetime.date:
+    """The last day of ``day``'s month."""
+    return add_months(day, 1) - datetime.timedelta(days=1)
+
+
+def month_days(day: datetime.date) -> int:
+    """How many days ``day``'s month has."""
+    return month_end(day).day
+
+
+def last_closed_months(today: datetime.date, count: int) -> list[datetime.date]:
+    """The first days of the ``count`` months ended before ``today``'s, oldest first."""
+    return [add_months(today, -months) for months in range(count, 0, -1)]

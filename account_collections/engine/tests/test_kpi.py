@@ -148,3 +148,30 @@ def test_weighted_average_lies_between_the_values(pairs):
     average = weighted_average(pairs)
     values = [value for _weight, value in pairs]
     assert min(values) - 1e-6 <= average <= max(values) + 1e-6
+
+
+def test_month_helpers():
+    from engine.kpi import add_months, last_closed_months, month_days, month_end, month_start
+
+    day = datetime.date(2026, 3, 31)
+    assert month_start(day) == datetime.date(2026, 3, 1)
+    assert add_months(day, -3) == datetime.date(2025, 12, 1)
+    assert add_months(day, 10) == datetime.date(2027, 1, 1)
+    assert month_end(datetime.date(2024, 2, 10)) == datetime.date(2024, 2, 29)
+    assert month_days(datetime.date(2026, 2, 1)) == 28
+    assert last_closed_months(day, 3) == [
+        datetime.date(2025, 12, 1),
+        datetime.date(2026, 1, 1),
+        datetime.date(2026, 2, 1),
+    ]
+
+
+@given(st.dates(min_value=datetime.date(1900, 1, 1), max_value=datetime.date(2200, 1, 1)),
+       st.integers(min_value=-240, max_value=240))
+def test_add_months_lands_on_a_first_day(day, months):
+    from engine.kpi import add_months, month_end, month_start
+
+    result = add_months(day, months)
+    assert result.day == 1
+    assert (result.year - day.year) * 12 + result.month - day.month == months
+    assert month_start(day) <= day <= month_end(day)
