@@ -46,9 +46,7 @@ class AccountCollectionKpiSnapshot(models.Model):
     month = fields.Date(required=True, readonly=True, help="The first day of the month.")
     date = fields.Date(string="As of", required=True, readonly=True, help="The month's end.")
     receivables = fields.Monetary(readonly=True, aggregator="sum")
-    current = fields.Monetary(
-        string="Current", readonly=True, aggregator="sum", help="Receivables not yet due."
-    )
+    current = fields.Monetary(readonly=True, aggregator="sum", help="Receivables not yet due.")
     overdue = fields.Monetary(readonly=True, aggregator="sum")
     begin_receivables = fields.Monetary(
         string="Receivables at Start", readonly=True, aggregator="sum"
@@ -126,11 +124,12 @@ class AccountCollectionKpiSnapshot(models.Model):
     def _cron_take_snapshots(self):
         """Daily: each company's last closed month, if not taken yet.
 
+        Companies with the monthly trends switched off are left out.
         A company without any snapshot gets its last 12 months backfilled.
         Reruns are no-ops (one snapshot per company, collector and month).
         """
         open_items = self.env["account.collection.open.item"]
-        companies = self.env["res.company"].search([])
+        companies = self.env["res.company"].search([("collection_trends", "=", True)])
         todo = {}
         taken = {
             company.id: last

@@ -12,6 +12,12 @@ class ResCompany(models.Model):
         default=True,
         help="Remind overdue customers every day, by the scheduled action.",
     )
+    collection_trends = fields.Boolean(
+        string="Monthly Collection Trends",
+        default=True,
+        help="Record the receivables, DSO, CEI and ADD at every month's end, by the scheduled "
+        "action; the first run rebuilds the last 12 months from the ledger.",
+    )
     collection_aging_limits = fields.Char(
         string="Aging Buckets",
         default=aging.DEFAULT_LIMITS_TEXT,

@@ -133,6 +133,11 @@ class TestKpiSnapshot(CollectionsCommon):
             13,
         )
 
+    def test_switched_off(self):
+        self.company.collection_trends = False
+        self._trigger()
+        self.assertFalse(self.snapshots.search([("company_id", "=", self.company.id)]))
+
     def test_one_snapshot_per_company_collector_and_month(self):
         self._trigger()
         with self.assertRaises(UniqueViolation), self.cr.savepoint(), mute_logger("odoo.sql_db"):
