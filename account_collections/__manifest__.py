@@ -23,6 +23,7 @@
         "views/res_partner_send_reminder_views.xml",
         "views/account_collection_aging_report_views.xml",
         "views/account_collection_kpi_snapshot_views.xml",
+        "views/account_collection_activity_report_views.xml",
         "views/res_partner_views.xml",
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",

@@ -1,4 +1,5 @@
 from . import account_collection_aging_bucket_mixin
+from . import account_collection_activity_report
 from . import account_collection_communication
 from . import account_collection_demo
 from . import account_collection_gate
