@@ -228,7 +228,18 @@ class AccountCollectionOpenItem(models.AbstractModel):
                 settled("debit_amount_currency", "debit_move_id"),
                 settled("credit_amount_currency", "credit_move_id"),
             )
-            open_filter = SQL("aml.date <= a.day")
+            # A line reconciled in full was open on the day only if part of
+            # its reconciliation came later; the others would come out at 0:
+            # leave them out before computing anything (most of a ledger).
+            open_filter = SQL(
+                """aml.date <= a.day AND (aml.reconciled IS NOT TRUE OR aml.id IN (
+                       SELECT pr.debit_move_id FROM account_partial_reconcile pr
+                        WHERE pr.max_date > %(first_day)s
+                       UNION ALL
+                       SELECT pr.credit_move_id FROM account_partial_reconcile pr
+                        WHERE pr.max_date > %(first_day)s))""",
+                first_day=min(as_of_dates.values()),
+            )
         else:
             amount = SQL("aml.amount_residual")
             amount_currency = SQL("aml.amount_residual_currency")
