@@ -299,6 +299,23 @@ class TestAgingReport(CollectionsCommon):
             self.skipTest("openpyxl is not installed")
         return openpyxl
 
+    def test_query_count_does_not_grow_with_customers(self):
+        report = self._report(user=self.collector)
+
+        def count():
+            self.env.invalidate_all()
+            start = self.cr.sql_log_count
+            report._compute_lines()
+            report._get_report_values()
+            report._render_xlsx()
+            return self.cr.sql_log_count - start
+
+        count()  # warm the caches
+        before = count()
+        self._bulk_customers(30)
+        self.assertEqual(count(), before)
+        self.assertEqual(len(report.line_ids), 35)
+
     def test_rights(self):
         invoicing_user = new_test_user(
             self.env, login="billing_only", groups="account.group_account_invoice"

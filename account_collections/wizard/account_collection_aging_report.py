@@ -367,33 +367,41 @@ class AccountCollectionAgingReport(models.TransientModel):
             ],
             bold,
         )
-        lines = self.env["account.collection.aging.report.line"].search_fetch(
-            [("report_id", "=", self.id)],
-            [
-                "partner_id",
-                "company_id",
-                "move_id",
-                "invoice_date",
-                "due_date",
-                "days",
-                "bucket",
-                "amount",
-                "item_currency_id",
-                "amount_currency",
-            ],
-            order="partner_id, due_date, id",
+        # read in one plain query: a report can hold a million lines
+        lines = self.env["account.collection.aging.report.line"]
+        lines.flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT COALESCE(partner.complete_name, partner.name), company.name, move.name,
+                       line.invoice_date, line.due_date, line.days, line.bucket, line.amount,
+                       currency.name, line.amount_currency
+                  FROM %(table)s line
+                  JOIN res_partner partner ON partner.id = line.partner_id
+                  JOIN res_company company ON company.id = line.company_id
+                  JOIN account_move move ON move.id = line.move_id
+                  LEFT JOIN res_currency currency ON currency.id = line.item_currency_id
+                 WHERE line.report_id = %(report)s
+                 ORDER BY partner.complete_name, partner.id DESC, line.due_date, line.id
+                """,
+                table=SQL.identifier(lines._table),
+                report=self.id,
+            )
         )
-        for row, line in enumerate(lines, start=1):
-            items.write(row, 0, line.partner_id.display_name)
-            items.write(row, 1, line.company_id.name)
-            items.write(row, 2, line.move_id.name)
-            items.write_datetime(row, 3, line.invoice_date, date_format)
-            items.write_datetime(row, 4, line.due_date, date_format)
-            items.write_number(row, 5, line.days)
-            items.write(row, 6, labels[int(line.bucket)])
-            items.write_number(row, 7, line.amount, money)
-            items.write(row, 8, line.item_currency_id.name)
-            items.write_number(row, 9, line.amount_currency)
+        for row, values in enumerate(rows, start=1):
+            (name, company, entry, invoice_date, due_date, days, bucket, amount, code, foreign) = (
+                values
+            )
+            items.write_string(row, 0, name or "")
+            items.write_string(row, 1, company or "")
+            items.write_string(row, 2, entry or "")
+            items.write_datetime(row, 3, invoice_date, date_format)
+            items.write_datetime(row, 4, due_date, date_format)
+            items.write_number(row, 5, days)
+            items.write_string(row, 6, labels[int(bucket)])
+            items.write_number(row, 7, amount, money)
+            items.write_string(row, 8, code or "")
+            items.write_number(row, 9, foreign or 0.0)
         items.set_column(0, 2, 30)
         items.set_column(3, 9, 14)
         workbook.close()
