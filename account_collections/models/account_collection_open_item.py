@@ -208,26 +208,24 @@ class AccountCollectionOpenItem(models.AbstractModel):
                 list(partner_ids),
             )
         if historical:
-
-            def settled(column, side):
-                """What was settled on this line on or before the as-of date."""
-                return SQL(
-                    "(SELECT COALESCE(SUM(pr.%s), 0) FROM account_partial_reconcile pr"
-                    " WHERE pr.%s = aml.id AND pr.max_date <= a.day)",
-                    SQL.identifier(column),
-                    SQL.identifier(side),
-                )
-
-            amount = SQL(
-                "aml.balance - %s + %s",
-                settled("amount", "debit_move_id"),
-                settled("amount", "credit_move_id"),
+            # what was settled on each line on or before the as-of date, in
+            # one probe per line (both sides of the partial reconciliations)
+            settled_join = SQL(
+                """LEFT JOIN LATERAL (
+                       SELECT COALESCE(SUM(CASE WHEN pr.debit_move_id = aml.id
+                                                THEN pr.amount ELSE -pr.amount END), 0)
+                                  AS amount,
+                              COALESCE(SUM(CASE WHEN pr.debit_move_id = aml.id
+                                                THEN pr.debit_amount_currency
+                                                ELSE -pr.credit_amount_currency END), 0)
+                                  AS amount_currency
+                         FROM account_partial_reconcile pr
+                        WHERE (pr.debit_move_id = aml.id OR pr.credit_move_id = aml.id)
+                          AND pr.max_date <= a.day
+                   ) settled ON TRUE"""
             )
-            amount_currency = SQL(
-                "aml.amount_currency - %s + %s",
-                settled("debit_amount_currency", "debit_move_id"),
-                settled("credit_amount_currency", "credit_move_id"),
-            )
+            amount = SQL("aml.balance - settled.amount")
+            amount_currency = SQL("aml.amount_currency - settled.amount_currency")
             # A line reconciled in full was open on the day only if part of
             # its reconciliation came later; the others would come out at 0:
             # leave them out before computing anything (most of a ledger).
@@ -241,6 +239,7 @@ class AccountCollectionOpenItem(models.AbstractModel):
                 first_day=min(as_of_dates.values()),
             )
         else:
+            settled_join = SQL()
             amount = SQL("aml.amount_residual")
             amount_currency = SQL("aml.amount_residual_currency")
             open_filter = SQL("aml.reconciled IS NOT TRUE AND aml.amount_residual != 0")
@@ -261,6 +260,7 @@ class AccountCollectionOpenItem(models.AbstractModel):
                   JOIN account_account aml_account ON aml_account.id = aml.account_id
                   JOIN res_partner partner ON partner.id = aml.partner_id
                   %(exclusion_joins)s
+                  %(settled_join)s
                  WHERE %(receivable)s AND %(open_filter)s %(partner_filter)s %(excluded_filter)s
             ),
             open_lines AS (
@@ -284,6 +284,7 @@ class AccountCollectionOpenItem(models.AbstractModel):
               FROM windowed
             """,
             as_of_values=as_of_values,
+            settled_join=settled_join,
             amount=amount,
             amount_currency=amount_currency,
             receivable=self._get_receivable_domain_sql("aml", include_draft=include_draft),
