@@ -4,6 +4,8 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 
+from odoo.addons.account_collections.engine.aging import bucket_index
+
 from .common import CollectionsCommon
 
 AS_OF = "2026-02-28"
@@ -175,6 +177,10 @@ class TestAgingReport(CollectionsCommon):
             {0: "0", 1: "1", 15: "1", 16: "2", 45: "2", 46: "3"},
         )
         self.assertEqual(report._get_labels(), ["Not Due", "1-15", "16-45", "Over 45"])
+        # the SQL puts every line where the engine's rule does
+        buckets = self.company._get_collection_aging_buckets()
+        for line in lines.values():
+            self.assertEqual(int(line.bucket), bucket_index(line.days, buckets))
         # the list's column titles follow the company's buckets
         titles = self.env["account.collection.aging.report.line"].fields_get(
             ["amount_bucket_1", "amount_bucket_3"], ["string"]
