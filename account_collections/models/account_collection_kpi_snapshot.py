@@ -338,9 +338,9 @@ class AccountCollectionKpiSnapshot(models.Model):
         ]
         positions = {}  # {(day, collector_id or None): (receivables, current, buckets)}
         for day in ends:
-            for is_total, collector_id, total, current, *amounts in self.env.execute_query(
-                self._position_sql(company, day, buckets)
-            ):
+            for is_total, collector_id, total, current, *amounts in self.env[
+                "account.collection.open.item"
+            ]._execute_report_query(self._position_sql(company, day, buckets)):
                 if is_total or collector_id:
                     key = (day, None if is_total else collector_id)
                     positions[key] = (total, current, amounts)

@@ -249,7 +249,7 @@ class AccountCollectionAgingReport(models.TransientModel):
             bucket_index=lines._bucket_index_sql(SQL("age.days"), buckets),
             conditions=SQL(" AND ").join(conditions),
         )
-        self.env.execute_query(query)
+        open_items._execute_report_query(query)
         lines.invalidate_model()
         self.invalidate_recordset(["line_ids"])
         return labels
