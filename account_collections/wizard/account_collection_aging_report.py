@@ -216,18 +216,17 @@ class AccountCollectionAgingReport(models.TransientModel):
         query = SQL(
             """
             INSERT INTO %(table)s (
-                report_id, company_id, partner_id, move_id, move_line_id, collector_id, user_id,
-                currency_id, item_currency_id, invoice_date, due_date, days, bucket, amount,
+                report_id, company_id, partner_id, move_id, collector_id, user_id,
+                item_currency_id, invoice_date, due_date, days, bucket, amount,
                 amount_currency, %(bucket_columns)s,
                 create_uid, create_date, write_uid, write_date
             )
-            SELECT %(report)s, items.company_id, items.partner_id, items.move_id, items.id,
-                   %(collector)s, partner.user_id, company.currency_id, items.currency_id,
+            SELECT %(report)s, items.company_id, items.partner_id, items.move_id,
+                   %(collector)s, partner.user_id, items.currency_id,
                    items.invoice_date, items.due_date, aged.days, aged.bucket::varchar,
                    items.amount, items.amount_currency, %(bucket_amounts)s,
                    %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
               FROM (%(items)s) items
-              JOIN res_company company ON company.id = items.company_id
               JOIN res_partner partner ON partner.id = items.partner_id
               CROSS JOIN LATERAL (SELECT %(days)s AS days) age
               CROSS JOIN LATERAL (SELECT age.days, %(bucket_index)s AS bucket) aged
@@ -422,7 +421,8 @@ class AccountCollectionAgingReportLine(models.TransientModel):
     company_id = fields.Many2one("res.company", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     move_id = fields.Many2one("account.move", string="Entry", readonly=True)
-    move_line_id = fields.Many2one("account.move.line", string="Journal Item", readonly=True)
+    # not stored: every foreign key costs a check per inserted line
+    currency_id = fields.Many2one(related="company_id.currency_id")
     collector_id = fields.Many2one("res.users", readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     item_currency_id = fields.Many2one("res.currency", string="Currency of the Item", readonly=True)
