@@ -64,6 +64,41 @@ def make_buckets(limits: Sequence[int]) -> tuple[Bucket, ...]:
     return tuple(buckets)
 
 
+#: Most limits a company may define: ``make_buckets`` adds the "current" and
+#: the open-ended last bucket, so reports have at most MAX_LIMITS + 2 columns.
+MAX_LIMITS = 8
+
+#: The default limits, as a company stores them.
+DEFAULT_LIMITS_TEXT = "30,60,90,120"
+
+
+def parse_limits(text: str | None) -> tuple[int, ...]:
+    """Bucket limits from their text form, e.g. ``"30, 60, 90"`` -> ``(30, 60, 90)``.
+
+    Raises ValueError with a readable message on anything else: not whole
+    numbers, not strictly increasing, not positive, or more than
+    :data:`MAX_LIMITS` limits. An empty text gives no limits (two buckets:
+    current and overdue).
+    """
+    parts = [part.strip() for part in (text or "").replace(";", ",").split(",")]
+    parts = [part for part in parts if part]
+    try:
+        limits = tuple(int(part) for part in parts)
+    except ValueError:
+        raise ValueError(
+            f"Bucket limits must be whole numbers of days separated by commas, not {text!r}."
+        ) from None
+    if len(limits) > MAX_LIMITS:
+        raise ValueError(f"At most {MAX_LIMITS} bucket limits are allowed.")
+    make_buckets(limits)  # validates: positive, strictly increasing
+    return limits
+
+
+def format_limits(limits: Sequence[int]) -> str:
+    """The text form of bucket limits, as :func:`parse_limits` reads it."""
+    return ",".join(str(limit) for limit in limits)
+
+
 def days_overdue(due_date: datetime.date, as_of: datetime.date) -> int:
     """Days between the due date and ``as_of``; negative when not yet due."""
     return (as_of - due_date).days
@@ -75,6 +110,28 @@ def bucket_for(days: int, buckets: Sequence[Bucket] = DEFAULT_BUCKETS) -> Bucket
         if bucket.contains(days):
             return bucket
     raise ValueError(f"No bucket holds {days} days")  # buckets do not cover every day
+
+
+def bucket_index(days: int, buckets: Sequence[Bucket] = DEFAULT_BUCKETS) -> int:
+    """The position of the bucket an item ``days`` old falls in."""
+    return buckets.index(bucket_for(days, buckets))
+
+
+def age_date(
+    due_date: datetime.date,
+    invoice_date: datetime.date | None,
+    aged_by: str = "due_date",
+) -> datetime.date:
+    """The date an item is aged from: its due date, or its invoice date.
+
+    ``aged_by`` is ``"due_date"`` or ``"invoice_date"``; an item without an
+    invoice date (a payment, a manual entry) ages from its due date either way.
+    """
+    if aged_by not in ("due_date", "invoice_date"):
+        raise ValueError(f"Cannot age by {aged_by!r}.")
+    if aged_by == "invoice_date" and invoice_date:
+        return invoice_date
+    return due_date
 
 
 def check_buckets(buckets: Sequence[Bucket]) -> None:

@@ -1,4 +1,7 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..engine import aging
 
 
 class ResCompany(models.Model):
@@ -9,3 +12,56 @@ class ResCompany(models.Model):
         default=True,
         help="Remind overdue customers every day, by the scheduled action.",
     )
+    collection_trends = fields.Boolean(
+        string="Monthly Collection Trends",
+        default=True,
+        help="Record the receivables, DSO, CEI and ADD at every month's end, by the scheduled "
+        "action; the first run rebuilds the last 12 months from the ledger.",
+    )
+    collection_aging_limits = fields.Char(
+        string="Aging Buckets",
+        default=aging.DEFAULT_LIMITS_TEXT,
+        help="Upper limits of the aging buckets in days, separated by commas: "
+        '"30,60,90,120" gives not due, 1-30, 31-60, 61-90, 91-120 and over 120 days. '
+        "Used by the aging report and the monthly trends.",
+    )
+
+    # ------------------------------------------------------------------
+    # CONSTRAINT
+    # ------------------------------------------------------------------
+
+    @api.constrains("collection_aging_limits")
+    def _check_collection_aging_limits(self):
+        for company in self:
+            try:
+                aging.parse_limits(company.collection_aging_limits)
+            except ValueError as error:
+                raise ValidationError(
+                    self.env._(
+                        "The aging buckets of %(company)s are not valid: %(error)s",
+                        company=company.name,
+                        error=str(error),
+                    )
+                ) from None
+
+    # ------------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------------
+
+    def _get_collection_aging_buckets(self):
+        """The company's aging buckets (``engine.aging.Bucket``), in order."""
+        self.ensure_one()
+        return aging.make_buckets(aging.parse_limits(self.collection_aging_limits))
+
+    @api.model
+    def _get_collection_bucket_labels(self, buckets):
+        """Translated column titles of ``buckets``: Not Due, 1-30, ..., Over 120."""
+        labels = []
+        for bucket in buckets:
+            if bucket.low is None:
+                labels.append(self.env._("Not Due"))
+            elif bucket.high is None:
+                labels.append(self.env._("Over %(days)s", days=bucket.low - 1))
+            else:
+                labels.append(f"{bucket.low}-{bucket.high}")
+        return labels

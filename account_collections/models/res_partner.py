@@ -91,6 +91,20 @@ class ResPartner(models.Model):
         compute="_compute_collection_summary",
         currency_field="collection_currency_id",
     )
+    collection_avg_days_to_pay = fields.Float(
+        string="Average Days to Pay",
+        digits=(16, 1),
+        compute="_compute_collection_payment_days",
+        help="Over the payments of the last 12 months in this company: days from the invoice "
+        "date to the payment, weighted by the amount paid.",
+    )
+    collection_avg_days_late = fields.Float(
+        string="Average Days Late",
+        digits=(16, 1),
+        compute="_compute_collection_payment_days",
+        help="Over the payments of the last 12 months in this company: days paid after the due "
+        "date (0 when on time), weighted by the amount paid.",
+    )
     collection_collector_id = fields.Many2one(
         "res.users",
         string="Assigned Collector",
@@ -141,6 +155,17 @@ class ResPartner(models.Model):
         )
         for partner in self:
             partner.collection_communication_count = counts.get(partner.commercial_partner_id, 0)
+
+    @api.depends_context("company")
+    def _compute_collection_payment_days(self):
+        company = self.env.company
+        days = self.env["account.collection.kpi.snapshot"]._get_payment_days(
+            company, self.commercial_partner_id.ids
+        )
+        for partner in self:
+            to_pay, late = days.get(partner.commercial_partner_id.id, (0.0, 0.0))
+            partner.collection_avg_days_to_pay = to_pay
+            partner.collection_avg_days_late = late
 
     @api.depends("collector_id", "user_id")
     @api.depends_context("company")

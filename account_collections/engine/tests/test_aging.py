@@ -89,3 +89,45 @@ def test_check_buckets_rejects_gaps():
 def test_age_amounts_keeps_the_total(items):
     totals = age_amounts(items, AS_OF)
     assert sum(totals.values()) == sum(amount for _date, amount in items)
+
+
+def test_parse_limits():
+    from engine.aging import format_limits, parse_limits
+
+    assert parse_limits("30, 60,90 ,120") == (30, 60, 90, 120)
+    assert parse_limits("15;45") == (15, 45)
+    assert parse_limits("") == ()
+    assert format_limits((30, 60)) == "30,60"
+    for bad in ("30,abc", "60,30", "0,30", "30,30", "-5", "1,2,3,4,5,6,7,8,9"):
+        with pytest.raises(ValueError):
+            parse_limits(bad)
+
+
+def test_age_date_and_bucket_index():
+    from engine.aging import age_date, bucket_index
+
+    due, invoiced = datetime.date(2026, 3, 1), datetime.date(2026, 1, 30)
+    assert age_date(due, invoiced, "due_date") == due
+    assert age_date(due, invoiced, "invoice_date") == invoiced
+    assert age_date(due, None, "invoice_date") == due
+    with pytest.raises(ValueError):
+        age_date(due, invoiced, "payment_date")
+    buckets = make_buckets((15, 45))
+    assert [bucket_index(days, buckets) for days in (-3, 0, 1, 15, 16, 45, 46)] == [
+        0,
+        0,
+        1,
+        1,
+        2,
+        2,
+        3,
+    ]
+
+
+@given(st.lists(st.integers(min_value=1, max_value=400), max_size=8, unique=True))
+def test_parsed_limits_round_trip(limits):
+    from engine.aging import format_limits, parse_limits
+
+    limits = sorted(limits)
+    assert parse_limits(format_limits(limits)) == tuple(limits)
+    check_buckets(make_buckets(parse_limits(format_limits(limits))))

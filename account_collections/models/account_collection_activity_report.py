@@ -1,0 +1,150 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+#: Row ids combine the branch and the source row: ``branch * ID_FACTOR + id``.
+ID_FACTOR = 10**10
+
+
+class AccountCollectionActivityReport(models.Model):
+    """What collections did, per collector and period: one row per action.
+
+    A read-only view over the records each feature keeps. Today it has one
+    branch, the communications (reminders by level, channel and outcome,
+    refusals with their reason); features that record other actions (calls,
+    promises, plans, holds...) add a branch by overriding
+    :meth:`_get_activity_branches` with the same columns.
+    """
+
+    _name = "account.collection.activity.report"
+    _description = "Collections: activity report"
+    _auto = False
+    _order = "date desc, id desc"
+    _rec_name = "partner_id"
+    _depends = {
+        "account.collection.communication": [
+            "amount_total",
+            "by_email",
+            "by_letter",
+            "company_id",
+            "date",
+            "kind",
+            "level_id",
+            "partner_id",
+            "refusal_reason",
+            "run_id",
+            "state",
+            "user_id",
+        ],
+        "account.collection.run": ["trigger"],
+        "res.partner": ["collector_id", "user_id"],
+        "res.company": ["currency_id"],
+    }
+
+    activity = fields.Selection(
+        [("communication", "Communication")],
+        readonly=True,
+        help="What kind of action the row records.",
+    )
+    kind = fields.Selection(
+        selection="_selection_kind",
+        readonly=True,
+        help="For a communication, what was sent.",
+    )
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    date = fields.Date(readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    collector_id = fields.Many2one(
+        "res.users",
+        readonly=True,
+        help="The customer's collector today, or its salesperson when none is set.",
+    )
+    user_id = fields.Many2one("res.users", string="Author", readonly=True)
+    level_id = fields.Many2one("account.collection.level", string="Dunning Level", readonly=True)
+    channel = fields.Selection(
+        [
+            ("email", "Email"),
+            ("letter", "Letter"),
+            ("email_letter", "Email and Letter"),
+            ("none", "None"),
+        ],
+        readonly=True,
+    )
+    state = fields.Selection(
+        [
+            ("to_review", "Awaiting Review"),
+            ("sent", "Sent"),
+            ("refused", "Refused"),
+            ("skipped", "Skipped"),
+        ],
+        string="Outcome",
+        readonly=True,
+    )
+    reason = fields.Char(readonly=True, help="Why a communication was refused.")
+    automatic = fields.Boolean(readonly=True, help="Done by the scheduled run.")
+    amount = fields.Monetary(
+        readonly=True, aggregator="sum", help="The amount the action was about."
+    )
+    count = fields.Integer(readonly=True, aggregator="sum")
+
+    # ------------------------------------------------------------------
+    # LOW-LEVEL
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _selection_kind(self):
+        return (
+            self.env["account.collection.communication"]
+            ._fields["kind"]
+            ._description_selection(self.env)
+        )
+
+    @property
+    def _table_query(self):
+        branches = self._get_activity_branches()
+        return SQL(
+            """
+            SELECT branch.*, company.currency_id,
+                   COALESCE((partner.collector_id ->> branch.company_id::text)::int,
+                            partner.user_id) AS collector_id
+              FROM (%(branches)s) branch
+              JOIN res_company company ON company.id = branch.company_id
+              JOIN res_partner partner ON partner.id = branch.partner_id
+            """,
+            branches=SQL(" UNION ALL ").join(branches),
+        )
+
+    @api.model
+    def _get_activity_branches(self):
+        """The SELECTs whose rows make the report, one per kind of action.
+
+        Extension hook. Each SELECT yields, in this order: id (unique across
+        branches: ``branch number * ID_FACTOR + source id``), activity, kind,
+        company_id, date, partner_id (the commercial partner), user_id,
+        level_id, channel, state, reason, automatic, amount, count.
+        """
+        return [
+            SQL(
+                """
+                SELECT %(factor)s * 1 + communication.id AS id,
+                       'communication'::varchar AS activity,
+                       communication.kind::varchar AS kind,
+                       communication.company_id, communication.date,
+                       communication.partner_id, communication.user_id,
+                       communication.level_id,
+                       (CASE WHEN communication.by_email AND communication.by_letter
+                                 THEN 'email_letter'
+                             WHEN communication.by_email THEN 'email'
+                             WHEN communication.by_letter THEN 'letter'
+                             ELSE 'none' END)::varchar AS channel,
+                       communication.state::varchar AS state,
+                       communication.refusal_reason::varchar AS reason,
+                       COALESCE(run.trigger = 'cron', FALSE) AS automatic,
+                       communication.amount_total AS amount,
+                       1 AS count
+                  FROM account_collection_communication communication
+                  LEFT JOIN account_collection_run run ON run.id = communication.run_id
+                """,
+                factor=ID_FACTOR,
+            )
+        ]

@@ -1,0 +1,469 @@
+import io
+
+import xlsxwriter
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from ..models.account_collection_aging_bucket_mixin import MAX_BUCKETS
+
+
+class AccountCollectionAgingReport(models.TransientModel):
+    """The aging report: open receivables as they stood on a chosen date.
+
+    One request fills the result lines with one INSERT ... SELECT over the
+    open items (seam 1, historical), whatever the number of customers; the
+    list, pivot, PDF and XLSX all read those lines, so their totals agree.
+    """
+
+    _name = "account.collection.aging.report"
+    _description = "Collections: aging report"
+
+    date = fields.Date(
+        string="As of",
+        required=True,
+        default=lambda self: self.env["account.collection.open.item"]._company_today(
+            self.env.company
+        ),
+        help="The receivables as they stood at the end of this day: payments reconciled "
+        "after it are ignored, entries dated after it left out.",
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        compute="_compute_company_id",
+        help="The company whose letterhead the PDF carries.",
+    )
+    company_ids = fields.Many2many(
+        "res.company",
+        string="Companies",
+        required=True,
+        default=lambda self: self.env.companies,
+        domain=lambda self: [("id", "in", self.env.companies.ids)],
+    )
+    aged_by = fields.Selection(
+        [("due_date", "Due Date"), ("invoice_date", "Invoice Date")],
+        required=True,
+        default="due_date",
+    )
+    posted_only = fields.Boolean(
+        default=True, help="Leave out draft entries. Untick to see them as if posted."
+    )
+    collector_ids = fields.Many2many(
+        "res.users",
+        "account_collection_aging_report_collector_rel",
+        string="Collectors",
+        domain=[("share", "=", False)],
+    )
+    salesperson_ids = fields.Many2many(
+        "res.users",
+        "account_collection_aging_report_salesperson_rel",
+        string="Salespersons",
+        domain=[("share", "=", False)],
+    )
+    partner_ids = fields.Many2many("res.partner", string="Customers")
+    currency_ids = fields.Many2many(
+        "res.currency", string="Currencies", help="Only items in these currencies."
+    )
+    line_ids = fields.One2many("account.collection.aging.report.line", "report_id")
+
+    # ------------------------------------------------------------------
+    # COMPUTE
+    # ------------------------------------------------------------------
+
+    @api.depends("company_ids")
+    @api.depends_context("company")
+    def _compute_company_id(self):
+        for report in self:
+            companies = report.company_ids
+            report.company_id = self.env.company if self.env.company in companies else companies[:1]
+
+    # ------------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------------
+
+    def action_view(self):
+        """Compute the report and show it: per invoice, grouped by customer."""
+        self.ensure_one()
+        self._compute_lines()
+        labels = self._get_labels()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Aging as of %(date)s", date=self._format_date()),
+            "res_model": "account.collection.aging.report.line",
+            "views": [
+                (
+                    self.env.ref(
+                        "account_collections.account_collection_aging_report_line_view_list"
+                    ).id,
+                    "list",
+                ),
+                (
+                    self.env.ref(
+                        "account_collections.account_collection_aging_report_line_view_pivot"
+                    ).id,
+                    "pivot",
+                ),
+            ],
+            "search_view_id": [
+                self.env.ref(
+                    "account_collections.account_collection_aging_report_line_view_search"
+                ).id
+            ],
+            "domain": [("report_id", "=", self.id)],
+            "context": {
+                "collection_aging_labels": labels,
+                "collection_aging_bucket_count": len(labels),
+                "search_default_group_partner": 1,
+                "create": False,
+                "edit": False,
+                "delete": False,
+            },
+        }
+
+    def action_print_pdf(self):
+        """The report as a PDF on the company letterhead, landscape."""
+        self.ensure_one()
+        self._compute_lines()
+        return self.env.ref("account_collections.action_report_collection_aging").report_action(
+            self
+        )
+
+    def action_export_xlsx(self):
+        """The report as an XLSX workbook: customers, then every open item."""
+        self.ensure_one()
+        self._compute_lines()
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": self._get_report_filename() + ".xlsx",
+                "raw": self._render_xlsx(),
+                "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "res_model": self._name,
+                "res_id": self.id,
+            }
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "download",
+        }
+
+    def _get_report_filename(self):
+        self.ensure_one()
+        return self.env._("Aging %(date)s", date=fields.Date.to_string(self.date))
+
+    # ------------------------------------------------------------------
+    # LOW-LEVEL: the computation
+    # ------------------------------------------------------------------
+
+    def _check_options(self):
+        """Refuse what the report cannot show truthfully."""
+        self.ensure_one()
+        companies = self.company_ids
+        if not companies:
+            raise UserError(self.env._("Choose at least one company."))
+        if companies - self.env.companies:
+            raise UserError(
+                self.env._(
+                    "You can only report on the companies you are working in: %(names)s.",
+                    names=", ".join(self.env.companies.mapped("name")),
+                )
+            )
+        if len(companies.currency_id) > 1:
+            raise UserError(
+                self.env._("The companies have different currencies; report on them one at a time.")
+            )
+        if len({company._get_collection_aging_buckets() for company in companies}) > 1:
+            raise UserError(
+                self.env._("The companies age by different buckets; report on them one at a time.")
+            )
+
+    def _get_buckets(self):
+        return self.company_ids[:1]._get_collection_aging_buckets()
+
+    def _get_labels(self):
+        return self.env["res.company"]._get_collection_bucket_labels(self._get_buckets())
+
+    def _compute_lines(self):
+        """Replace the report's lines by the open items as of its date: one query."""
+        self.ensure_one()
+        self._check_options()
+        open_items = self.env["account.collection.open.item"]
+        lines = self.env["account.collection.aging.report.line"]
+        open_items._flush_open_items()
+        self.env["res.partner"].flush_model(["collector_id", "user_id"])
+        self.flush_recordset()
+        self.env.execute_query(
+            SQL("DELETE FROM %s WHERE report_id = %s", SQL.identifier(lines._table), self.id)
+        )
+        buckets = self._get_buckets()
+        labels = self._get_labels()
+        age_column = "invoice_date" if self.aged_by == "invoice_date" else "due_date"
+        days = SQL("%s::date - items.%s", self.date, SQL.identifier(age_column))
+        conditions = [SQL("TRUE")]
+        if self.currency_ids:
+            conditions.append(SQL("items.currency_id = ANY(%s)", self.currency_ids.ids))
+        collector = SQL(
+            "COALESCE((partner.collector_id ->> items.company_id::text)::int, partner.user_id)"
+        )
+        if self.collector_ids:
+            conditions.append(SQL("%s = ANY(%s)", collector, self.collector_ids.ids))
+        if self.salesperson_ids:
+            conditions.append(SQL("partner.user_id = ANY(%s)", self.salesperson_ids.ids))
+        bucket_columns = SQL(", ").join(
+            SQL.identifier(name) for name in lines._bucket_amount_fields()
+        )
+        query = SQL(
+            """
+            INSERT INTO %(table)s (
+                report_id, company_id, partner_id, move_id, collector_id, user_id,
+                item_currency_id, invoice_date, due_date, days, bucket, amount,
+                amount_currency, %(bucket_columns)s,
+                create_uid, create_date, write_uid, write_date
+            )
+            SELECT %(report)s, items.company_id, items.partner_id, items.move_id,
+                   %(collector)s, partner.user_id, items.currency_id,
+                   items.invoice_date, items.due_date, aged.days, aged.bucket::varchar,
+                   items.amount, items.amount_currency, %(bucket_amounts)s,
+                   %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
+              FROM (%(items)s) items
+              JOIN res_partner partner ON partner.id = items.partner_id
+              CROSS JOIN LATERAL (SELECT %(days)s AS days) age
+              CROSS JOIN LATERAL (SELECT age.days, %(bucket_index)s AS bucket) aged
+             WHERE %(conditions)s
+            """,
+            table=SQL.identifier(lines._table),
+            bucket_columns=bucket_columns,
+            report=self.id,
+            collector=collector,
+            bucket_amounts=lines._bucket_amounts_sql(SQL("aged.bucket"), SQL("items.amount")),
+            uid=self.env.uid,
+            items=open_items._open_items_sql(
+                open_items._as_of_dates(self.company_ids, self.date),
+                partner_ids=self.partner_ids.commercial_partner_id.ids or None,
+                historical=True,
+                include_draft=not self.posted_only,
+            ),
+            days=days,
+            bucket_index=lines._bucket_index_sql(SQL("age.days"), buckets),
+            conditions=SQL(" AND ").join(conditions),
+        )
+        open_items._execute_report_query(query)
+        lines.invalidate_model()
+        self.invalidate_recordset(["line_ids"])
+        return labels
+
+    # ------------------------------------------------------------------
+    # LOW-LEVEL: PDF and XLSX
+    # ------------------------------------------------------------------
+
+    def _format_date(self):
+        return fields.Date.to_string(self.date)
+
+    def _get_report_values(self):
+        """What the PDF and the XLSX show, read in one grouped query.
+
+        ``{"labels", "customers": [{"partner", "buckets", "total"}], "totals",
+        "total", "currency", "options"}``; amounts in company currency.
+        """
+        self.ensure_one()
+        labels = self._get_labels()
+        bucket_fields = self.env["account.collection.aging.report.line"]._bucket_amount_fields()[
+            : len(labels)
+        ]
+        groups = self.env["account.collection.aging.report.line"]._read_group(
+            [("report_id", "=", self.id)],
+            ["partner_id"],
+            ["amount:sum", *(f"{name}:sum" for name in bucket_fields)],
+            order="partner_id",
+        )
+        customers = [
+            {"partner": partner, "total": total, "buckets": list(amounts)}
+            for partner, total, *amounts in groups
+        ]
+        currency = self.company_ids[:1].currency_id
+        totals = [
+            currency.round(sum(customer["buckets"][index] for customer in customers))
+            for index in range(len(labels))
+        ]
+        options = [
+            (self.env._("As of"), self._format_date()),
+            (
+                self.env._("Aged by"),
+                dict(self._fields["aged_by"]._description_selection(self.env))[self.aged_by],
+            ),
+            (self.env._("Companies"), ", ".join(self.company_ids.mapped("name"))),
+        ]
+        for label, records in (
+            (self.env._("Collectors"), self.collector_ids),
+            (self.env._("Salespersons"), self.salesperson_ids),
+            (self.env._("Customers"), self.partner_ids),
+            (self.env._("Currencies"), self.currency_ids),
+        ):
+            if records:
+                options.append((label, ", ".join(records.mapped("display_name"))))
+        if not self.posted_only:
+            options.append((self.env._("Entries"), self.env._("Posted and draft")))
+        return {
+            "labels": labels,
+            "customers": customers,
+            "totals": totals,
+            "total": currency.round(sum(customer["total"] for customer in customers)),
+            "currency": currency,
+            "options": options,
+        }
+
+    def _render_xlsx(self):
+        """The workbook's bytes: a sheet per customer totals, one per open item."""
+        self.ensure_one()
+        values = self._get_report_values()
+        labels = values["labels"]
+        currency = values["currency"]
+        output = io.BytesIO()
+        workbook = xlsxwriter.Workbook(output, {"in_memory": True})
+        bold = workbook.add_format({"bold": True})
+        money_format = (
+            "#,##0." + "0" * currency.decimal_places if currency.decimal_places else "#,##0"
+        )
+        money = workbook.add_format({"num_format": money_format})
+        money_bold = workbook.add_format({"num_format": money_format, "bold": True})
+        date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+
+        sheet = workbook.add_worksheet(self.env._("Aging"))
+        row = 0
+        for label, value in values["options"]:
+            sheet.write(row, 0, label, bold)
+            sheet.write(row, 1, value)
+            row += 1
+        row += 1
+        header = [self.env._("Customer"), *labels, self.env._("Total")]
+        sheet.write_row(row, 0, header, bold)
+        for customer in values["customers"]:
+            row += 1
+            sheet.write(row, 0, customer["partner"].display_name)
+            sheet.write_row(row, 1, customer["buckets"] + [customer["total"]], money)
+        row += 1
+        sheet.write(row, 0, self.env._("Total"), bold)
+        sheet.write_row(row, 1, values["totals"] + [values["total"]], money_bold)
+        sheet.set_column(0, 0, 40)
+        sheet.set_column(1, len(header), 14)
+
+        items = workbook.add_worksheet(self.env._("Open Items"))
+        items.write_row(
+            0,
+            0,
+            [
+                self.env._("Customer"),
+                self.env._("Company"),
+                self.env._("Entry"),
+                self.env._("Invoice Date"),
+                self.env._("Due Date"),
+                self.env._("Days"),
+                self.env._("Bucket"),
+                self.env._("Open Amount"),
+                self.env._("Currency"),
+                self.env._("Open Amount in Currency"),
+            ],
+            bold,
+        )
+        # read in one plain query: a report can hold a million lines
+        lines = self.env["account.collection.aging.report.line"]
+        lines.flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT COALESCE(partner.complete_name, partner.name), company.name, move.name,
+                       line.invoice_date, line.due_date, line.days, line.bucket, line.amount,
+                       currency.name, line.amount_currency
+                  FROM %(table)s line
+                  JOIN res_partner partner ON partner.id = line.partner_id
+                  JOIN res_company company ON company.id = line.company_id
+                  JOIN account_move move ON move.id = line.move_id
+                  LEFT JOIN res_currency currency ON currency.id = line.item_currency_id
+                 WHERE line.report_id = %(report)s
+                 ORDER BY partner.complete_name, partner.id DESC, line.due_date, line.id
+                """,
+                table=SQL.identifier(lines._table),
+                report=self.id,
+            )
+        )
+        for row, values in enumerate(rows, start=1):
+            (name, company, entry, invoice_date, due_date, days, bucket, amount, code, foreign) = (
+                values
+            )
+            items.write_string(row, 0, name or "")
+            items.write_string(row, 1, company or "")
+            items.write_string(row, 2, entry or "")
+            items.write_datetime(row, 3, invoice_date, date_format)
+            items.write_datetime(row, 4, due_date, date_format)
+            items.write_number(row, 5, days)
+            items.write_string(row, 6, labels[int(bucket)])
+            items.write_number(row, 7, amount, money)
+            items.write_string(row, 8, code or "")
+            items.write_number(row, 9, foreign or 0.0)
+        items.set_column(0, 2, 30)
+        items.set_column(3, 9, 14)
+        workbook.close()
+        return output.getvalue()
+
+
+class AccountCollectionAgingReportLine(models.TransientModel):
+    """One open receivable item of an aging report, as of the report's date."""
+
+    _name = "account.collection.aging.report.line"
+    _inherit = ["account.collection.aging.bucket.mixin"]
+    _description = "Collections: aging report line"
+    _order = "partner_id, due_date, id"
+
+    report_id = fields.Many2one(
+        "account.collection.aging.report", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one("res.company", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    move_id = fields.Many2one("account.move", string="Entry", readonly=True)
+    # not stored: every foreign key costs a check per inserted line
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    collector_id = fields.Many2one("res.users", readonly=True)
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
+    item_currency_id = fields.Many2one("res.currency", string="Currency of the Item", readonly=True)
+    invoice_date = fields.Date(readonly=True)
+    due_date = fields.Date(readonly=True)
+    days = fields.Integer(
+        string="Age (Days)",
+        readonly=True,
+        aggregator="max",
+        help="Days from the due date (or invoice date) to the report's date.",
+    )
+    bucket = fields.Selection(selection="_selection_bucket", readonly=True)
+    amount = fields.Monetary(
+        string="Open Amount",
+        readonly=True,
+        aggregator="sum",
+        help="What was open on the report's date, in company currency at the booked rate; "
+        "negative for credit notes and unapplied payments.",
+    )
+    amount_currency = fields.Monetary(
+        string="Open in Currency",
+        currency_field="item_currency_id",
+        readonly=True,
+        aggregator=None,
+        help="What was open on the report's date, in the item's own currency.",
+    )
+
+    @api.model
+    def _selection_bucket(self):
+        labels = self._get_bucket_labels()
+        return [
+            (str(index), labels[index] if index < len(labels) else str(index + 1))
+            for index in range(MAX_BUCKETS)
+        ]
+
+    def action_open_move(self):
+        """Open the invoice, credit note or payment entry of the line."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.move",
+            "res_id": self.move_id.id,
+            "views": [(False, "form")],
+        }
