@@ -21,6 +21,7 @@
         "views/account_collection_policy_views.xml",
         "views/account_collection_communication_views.xml",
         "views/res_partner_send_reminder_views.xml",
+        "views/res_partner_send_statement_views.xml",
         "views/account_collection_aging_report_views.xml",
         "views/account_collection_kpi_snapshot_views.xml",
         "views/account_collection_activity_report_views.xml",

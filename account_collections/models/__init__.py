@@ -13,3 +13,4 @@ from . import mail_message
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import account_collection_statement

@@ -317,7 +317,11 @@ class AccountCollectionCommunication(models.Model):
         :meth:`_create_communications` for ``vals_list`` and ``lines_list``.
         Returns ``(sent, refused)`` as :meth:`_deliver` does.
         """
-        return self._create_communications(vals_list, lines_list)._deliver()
+        communications = self._create_communications(vals_list, lines_list)
+        # the caller decided to send (its own access rules apply); writing the
+        # record, the mail and the activities is this service's job
+        sent, refused = communications.sudo()._deliver()
+        return sent.sudo(self.env.su), refused.sudo(self.env.su)
 
     @api.model
     def _create_communications(self, vals_list, lines_list=None):

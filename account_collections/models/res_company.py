@@ -12,6 +12,11 @@ class ResCompany(models.Model):
         default=True,
         help="Remind overdue customers every day, by the scheduled action.",
     )
+    collection_statement_auto = fields.Boolean(
+        string="Monthly Statements",
+        help="On the first days of each month, email last month's statement of account "
+        "to every customer with an open balance.",
+    )
     collection_trends = fields.Boolean(
         string="Monthly Collection Trends",
         default=True,

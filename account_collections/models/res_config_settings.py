@@ -5,6 +5,9 @@ class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
     collection_auto_run = fields.Boolean(related="company_id.collection_auto_run", readonly=False)
+    collection_statement_auto = fields.Boolean(
+        related="company_id.collection_statement_auto", readonly=False
+    )
     collection_trends = fields.Boolean(related="company_id.collection_trends", readonly=False)
     collection_aging_limits = fields.Char(
         related="company_id.collection_aging_limits", readonly=False

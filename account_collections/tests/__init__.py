@@ -5,3 +5,4 @@ from . import test_performance
 from . import test_aging_report
 from . import test_kpi_snapshot
 from . import test_activity_report
+from . import test_statement

@@ -166,8 +166,10 @@ def test_month_helpers():
     ]
 
 
-@given(st.dates(min_value=datetime.date(1900, 1, 1), max_value=datetime.date(2200, 1, 1)),
-       st.integers(min_value=-240, max_value=240))
+@given(
+    st.dates(min_value=datetime.date(1900, 1, 1), max_value=datetime.date(2200, 1, 1)),
+    st.integers(min_value=-240, max_value=240),
+)
 def test_add_months_lands_on_a_first_day(day, months):
     from engine.kpi import add_months, month_end, month_start
 
