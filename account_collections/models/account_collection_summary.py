@@ -5,7 +5,7 @@ import logging
 
 from markupsafe import Markup, escape
 
-from odoo import Command, api, fields, models
+from odoo import Command, api, models
 from odoo.tools import SQL
 from odoo.tools.translate import LazyTranslate
 
@@ -27,29 +27,6 @@ SUMMARY_KPIS = (
     ("add", _lt("Average days delinquent"), "number"),
     ("cei", _lt("CEI (%)"), "number"),
 )
-
-
-class ResCompany(models.Model):
-    _inherit = "res.company"
-
-    collection_summary_email = fields.Boolean(
-        string="Monthly Summary Email",
-        help="At the start of each month, email the collections managers the aging totals, "
-        "the month's indicators against the month before and the largest overdue customers.",
-    )
-    collection_summary_month = fields.Date(
-        string="Last Summary Sent For",
-        readonly=True,
-        help="The month (first day) of the last summary email sent.",
-    )
-
-
-class ResConfigSettings(models.TransientModel):
-    _inherit = "res.config.settings"
-
-    collection_summary_email = fields.Boolean(
-        related="company_id.collection_summary_email", readonly=False
-    )
 
 
 class AccountCollectionSummary(models.AbstractModel):

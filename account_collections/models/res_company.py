@@ -17,6 +17,16 @@ class ResCompany(models.Model):
         help="On the first days of each month, email last month's statement of account "
         "to every customer with an open balance.",
     )
+    collection_summary_email = fields.Boolean(
+        string="Monthly Summary Email",
+        help="At the start of each month, email the collections managers the aging totals, "
+        "the month's indicators against the month before and the largest overdue customers.",
+    )
+    collection_summary_month = fields.Date(
+        string="Last Summary Sent For",
+        readonly=True,
+        help="The month (first day) of the last summary email sent.",
+    )
     collection_trends = fields.Boolean(
         string="Monthly Collection Trends",
         default=True,

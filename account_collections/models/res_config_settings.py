@@ -8,6 +8,9 @@ class ResConfigSettings(models.TransientModel):
     collection_statement_auto = fields.Boolean(
         related="company_id.collection_statement_auto", readonly=False
     )
+    collection_summary_email = fields.Boolean(
+        related="company_id.collection_summary_email", readonly=False
+    )
     collection_trends = fields.Boolean(related="company_id.collection_trends", readonly=False)
     collection_aging_limits = fields.Char(
         related="company_id.collection_aging_limits", readonly=False

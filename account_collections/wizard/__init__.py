@@ -1,2 +1,3 @@
 from . import res_partner_send_reminder
 from . import account_collection_aging_report
+from . import res_partner_send_statement
