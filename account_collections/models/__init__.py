@@ -3,6 +3,7 @@ from . import account_collection_demo
 from . import account_collection_gate
 from . import account_collection_open_item
 from . import account_collection_overview
+from . import account_collection_plan
 from . import account_collection_policy
 from . import account_collection_run
 from . import account_move

@@ -9,3 +9,14 @@ class ResCompany(models.Model):
         default=True,
         help="Remind overdue customers every day, by the scheduled action.",
     )
+    collection_plan_approval_amount = fields.Monetary(
+        string="Plan Approval Above",
+        currency_field="currency_id",
+        help="A payment plan whose total is above this amount is activated by a collections "
+        "manager. 0: every plan can be activated by a collections user.",
+    )
+    collection_plan_grace_days = fields.Integer(
+        string="Plan Grace Days",
+        default=5,
+        help="Default days an instalment may be late before the plan breaks.",
+    )

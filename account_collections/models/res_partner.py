@@ -97,10 +97,57 @@ class ResPartner(models.Model):
         compute="_compute_collection_collector_id",
         help="The collector, or the salesperson when no collector is set.",
     )
+    collection_plan_ids = fields.One2many(
+        "account.collection.plan",
+        "partner_id",
+        string="Payment Plans",
+        groups="account_collections.group_collections_user",
+    )
+    collection_plan_count = fields.Integer(
+        compute="_compute_collection_plan",
+        string="Payment Plan Count",
+        groups="account_collections.group_collections_user",
+    )
+    collection_plan_id = fields.Many2one(
+        "account.collection.plan",
+        compute="_compute_collection_plan",
+        string="Active Payment Plan",
+        groups="account_collections.group_collections_user",
+        help="The customer's payment plan running in this company.",
+    )
+    collection_plan_progress = fields.Float(
+        compute="_compute_collection_plan",
+        string="Plan Progress",
+        groups="account_collections.group_collections_user",
+        help="Share of the active plan's total paid.",
+    )
 
     # ------------------------------------------------------------------
     # COMPUTE
     # ------------------------------------------------------------------
+
+    @api.depends_context("company")
+    def _compute_collection_plan(self):
+        plans = self.env["account.collection.plan"].search_fetch(
+            [("partner_id", "in", self.commercial_partner_id.ids)],
+            ["partner_id", "state", "company_id"],
+            order="id desc",
+        )
+        counts = {}
+        active = {}
+        for plan in plans:
+            counts[plan.partner_id] = counts.get(plan.partner_id, 0) + 1
+            if plan.state == "active" and plan.company_id == self.env.company:
+                active.setdefault(plan.partner_id, plan)
+        # one batch for the progress of every running plan
+        running = self.env["account.collection.plan"].union(*active.values())
+        progress = dict(zip(running, running.mapped("progress"), strict=True))
+        for partner in self:
+            commercial = partner.commercial_partner_id
+            plan = active.get(commercial, self.env["account.collection.plan"])
+            partner.collection_plan_count = counts.get(commercial, 0)
+            partner.collection_plan_id = plan
+            partner.collection_plan_progress = progress.get(plan, 0.0)
 
     @api.depends_context("company")
     def _compute_collection_summary(self):
@@ -161,6 +208,23 @@ class ResPartner(models.Model):
         action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
         action["context"] = {"create": False}
         return action
+
+    def action_open_collection_plans(self):
+        """The customer's payment plans."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_collections.action_account_collection_plan"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action
+
+    def action_create_collection_plan(self):
+        """The wizard drawing up a payment plan over the customer's overdue invoices."""
+        self.ensure_one()
+        return self.env["res.partner.create.plan"]._get_action(
+            self.commercial_partner_id, self.env.company
+        )
 
     def _get_collection_policy(self, company):
         """``{partner: policy}`` for the customers in ``self``, in ``company``."""
