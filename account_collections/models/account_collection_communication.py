@@ -45,9 +45,19 @@ class _SummaryFormatter:
 class AccountCollectionCommunication(models.Model):
     """Seam 4: one record of everything sent to a customer, whatever its kind.
 
-    It keeps what the reminder said: the level, the channels, the invoices
-    with their open amounts at that moment, the total, the letter and the
-    mail. Once sent it cannot be edited or deleted, by anyone.
+    It keeps what was said: the kind (a reminder at a dunning level, and what
+    later features add with ``selection_add`` on ``kind``), the channels, the
+    invoices with their open amounts at that moment, the total, the letter and
+    the mail. Once sent it cannot be edited or deleted, by anyone.
+
+    Every sender goes through :meth:`_send` (or :meth:`_create_communications`
+    then :meth:`_deliver` when a review comes in between). A new kind brings:
+    its ``kind`` value, a mail template on this model (when it emails), a QWeb
+    template ``account_collections.letter_content_<kind>`` with the letter's
+    body (the shared layout prints letterhead, address, title and greeting;
+    ``letter_invoice_table`` and ``letter_payment_instructions`` are there to
+    reuse), and overrides of :meth:`_get_letter_title` /
+    :meth:`_get_letter_log_body` when the defaults do not fit.
     """
 
     _name = "account.collection.communication"
@@ -75,6 +85,16 @@ class AccountCollectionCommunication(models.Model):
     date = fields.Date(required=True, readonly=True, index=True)
     user_id = fields.Many2one(
         "res.users", string="Author", readonly=True, default=lambda self: self.env.user
+    )
+    send_email = fields.Boolean(
+        string="Email Requested", readonly=True, help="This communication goes out by email."
+    )
+    mail_template_id = fields.Many2one("mail.template", string="Email Template", readonly=True)
+    email_attach_letter = fields.Boolean(
+        string="Letter Attached", readonly=True, help="The letter PDF goes with the email."
+    )
+    send_letter = fields.Boolean(
+        string="Letter Requested", readonly=True, help="This communication is printed and posted."
     )
     by_email = fields.Boolean(string="Email", readonly=True)
     by_letter = fields.Boolean(string="Letter", readonly=True)
@@ -172,14 +192,15 @@ class AccountCollectionCommunication(models.Model):
     # COMPUTE
     # ------------------------------------------------------------------
 
-    @api.depends("partner_id", "level_id", "date")
+    @api.depends("partner_id", "kind", "level_id", "date")
     def _compute_display_name(self):
+        kinds = dict(self._fields["kind"]._description_selection(self.env))
         for communication in self:
             communication.display_name = " - ".join(
                 part
                 for part in (
                     communication.partner_id.display_name,
-                    communication.level_id.name,
+                    communication.level_id.name or kinds.get(communication.kind),
                     communication.date and fields.Date.to_string(communication.date),
                 )
                 if part
@@ -274,6 +295,89 @@ class AccountCollectionCommunication(models.Model):
         return recipients
 
     @api.model
+    def _send(self, vals_list, lines_list=None):
+        """Create communications of any kind and send them now.
+
+        The one entry point for a sender that needs no review: see
+        :meth:`_create_communications` for ``vals_list`` and ``lines_list``.
+        Returns ``(sent, refused)`` as :meth:`_deliver` does.
+        """
+        return self._create_communications(vals_list, lines_list)._deliver()
+
+    @api.model
+    def _create_communications(self, vals_list, lines_list=None):
+        """Create communications awaiting delivery, with the invoices they list.
+
+        :param vals_list: one dict of field values per communication: at least
+            ``company_id``, ``partner_id``, ``kind``, ``date``, the channels
+            (``send_email`` with ``mail_template_id``, ``send_letter``,
+            ``email_attach_letter``), ``amount_total``; ``recipient_id``
+            defaults to the customer's invoice contact.
+        :param lines_list: per communication, the invoices it lists: dicts
+            with ``move_id``, ``amount_residual`` (invoice currency),
+            ``amount_residual_company``, and optionally ``due_date``,
+            ``days_overdue``, ``level_id``, ``name``, ``currency_id``. When
+            ``summary_html`` is not given it is rendered from these lines.
+        """
+        lines_list = lines_list or [[] for _vals in vals_list]
+        if len(lines_list) != len(vals_list):
+            raise ValueError("one list of lines per communication")
+        for vals in vals_list:
+            if vals.get("send_email") and not vals.get("mail_template_id"):
+                raise UserError(
+                    self.env._("A communication sent by email needs an email template.")
+                )
+        partners = self.env["res.partner"].browse({vals["partner_id"] for vals in vals_list})
+        recipients = self._get_recipients(partners)
+        self._complete_lines([line for lines in lines_list for line in lines])
+        companies = self.env["res.company"].browse({vals["company_id"] for vals in vals_list})
+        currencies = {company.id: company.currency_id for company in companies}
+        vals_list = [
+            dict(
+                vals,
+                state="to_review",
+                recipient_id=vals.get("recipient_id") or recipients[vals["partner_id"]].id,
+            )
+            for vals in vals_list
+        ]
+        langs = {
+            partner.id: partner.lang
+            for partner in partners
+            | self.env["res.partner"].browse({vals["recipient_id"] for vals in vals_list})
+        }
+        create_list = []
+        for vals, lines in zip(vals_list, lines_list, strict=True):
+            if "summary_html" not in vals and lines:
+                currency = currencies[vals["company_id"]]
+                vals["summary_html"] = self._render_summary_html(
+                    langs[vals["recipient_id"]] or langs[vals["partner_id"]],
+                    lines,
+                    vals.get("amount_credit", 0.0),
+                    vals.get("amount_total", 0.0),
+                    currency,
+                )
+            create_list.append(vals)
+        # nobody may create communications by hand: only this service does
+        communications = self.sudo().create(create_list)
+        self._insert_lines(communications, lines_list)
+        return communications.sudo(self.env.su)
+
+    @api.model
+    def _complete_lines(self, lines):
+        """Fill in the invoice number and currency of lines that lack them (one query)."""
+        missing = {line["move_id"] for line in lines if "name" not in line}
+        if not missing:
+            return
+        self.env["account.move"].flush_model(["name", "currency_id"])
+        rows = self.env.execute_query(
+            SQL("SELECT id, name, currency_id FROM account_move WHERE id = ANY(%s)", list(missing))
+        )
+        moves = {move_id: (name, currency_id) for move_id, name, currency_id in rows}
+        for line in lines:
+            if "name" not in line:
+                line["name"], line["currency_id"] = moves[line["move_id"]]
+
+    @api.model
     def _create_reminders(self, run, partners, decisions):
         """Create one reminder per customer (awaiting delivery), with its invoices.
 
@@ -296,68 +400,71 @@ class AccountCollectionCommunication(models.Model):
                 move_ids,
             )
         )
-        keys = ("id", "name", "currency_id", "amount_residual", "amount_residual_signed")
-        moves = {row[0]: dict(zip(keys, row, strict=True)) for row in rows}
-        recipients = self._get_recipients(partners)
+        moves = {row[0]: row[1:] for row in rows}
         levels = self.env["account.collection.level"].browse(
             {decisions[partner.id][1].level.key for partner in partners}
         )
-        levels.fetch(["letter_body", "credit_hold", "escalation_review"])
+        levels.fetch(
+            [
+                "letter_body",
+                "credit_hold",
+                "escalation_review",
+                "send_email",
+                "mail_template_id",
+                "email_attach_letter",
+                "send_letter",
+            ]
+        )
         vals_list = []
-        lines_by_partner = {}
+        lines_list = []
         for partner in partners:
             policy, decision, move_data = decisions[partner.id]
             level = levels.browse(decision.level.key)
             lines = []
             net_total = open_total = 0.0
             for move_id in decision.listed:
-                move = moves[move_id]
+                name, currency_id, residual, residual_signed = moves[move_id]
                 days, net, due = move_data[move_id]
                 net_total += net
-                open_total += move["amount_residual_signed"]
+                open_total += residual_signed
                 lines.append(
                     {
-                        "move": move,
+                        "move_id": move_id,
+                        "name": name,
+                        "currency_id": currency_id,
+                        "amount_residual": residual,
+                        "amount_residual_company": net,
                         "level_id": decision.invoice_levels.get(move_id),
                         "due_date": due,
                         "days_overdue": days,
-                        "net": net,
                     }
                 )
-            lines_by_partner[partner.id] = lines
+            lines_list.append(lines)
             vals_list.append(
                 {
                     "company_id": company.id,
                     "partner_id": partner.id,
-                    "recipient_id": recipients[partner.id].id,
                     "kind": "reminder",
                     "policy_id": policy.id,
                     "level_id": level.id,
                     "run_id": run._origin.id or False,
                     "date": run.date,
-                    "state": "to_review",
+                    "send_email": level.send_email,
+                    "mail_template_id": level.send_email and level.mail_template_id.id,
+                    "email_attach_letter": level.send_email and level.email_attach_letter,
+                    "send_letter": level.send_letter,
                     "amount_total": currency.round(net_total),
                     "amount_credit": currency.round(open_total - net_total),
                     "credit_hold": level.credit_hold,
                     "escalation_review": level.escalation_review,
                     "body_text": level.letter_body,
-                    "summary_html": self._render_summary_html(
-                        recipients[partner.id].lang or partner.lang,
-                        lines,
-                        currency.round(open_total - net_total),
-                        currency.round(net_total),
-                        currency,
-                    ),
                 }
             )
-        # nobody may create communications by hand: only this service does
-        communications = self.sudo().create(vals_list)
-        self._insert_lines(communications, lines_by_partner)
-        return communications.sudo(self.env.su)
+        return self._create_communications(vals_list, lines_list)
 
     @api.model
-    def _insert_lines(self, communications, lines_by_partner):
-        """Write the invoices each reminder lists, in one statement.
+    def _insert_lines(self, communications, lines_list):
+        """Write the invoices each communication lists, in one statement.
 
         A run lists every overdue invoice of thousands of customers: this
         inserts those rows with one set-based statement instead of creating
@@ -374,17 +481,14 @@ class AccountCollectionCommunication(models.Model):
             "amount_residual_company": "numeric",
         }
         columns = {name: [] for name in types}
-        for communication in communications:
-            date = communication.date
-            for line in lines_by_partner[communication.partner_id.id]:
+        for communication, lines in zip(communications, lines_list, strict=True):
+            for line in lines:
                 columns["communication_id"].append(communication.id)
-                columns["move_id"].append(line["move"]["id"])
-                columns["level_id"].append(line["level_id"])
-                columns["date"].append(date)
-                columns["due_date"].append(line["due_date"])
-                columns["days_overdue"].append(line["days_overdue"])
-                columns["amount_residual"].append(line["move"]["amount_residual"])
-                columns["amount_residual_company"].append(line["net"])
+                columns["date"].append(communication.date)
+                for name in ("move_id", "amount_residual", "amount_residual_company"):
+                    columns[name].append(line[name])
+                for name in ("level_id", "due_date", "days_overdue"):
+                    columns[name].append(line.get(name))
         if not columns["move_id"]:
             return
         Line = self.env["account.collection.communication.line"]
@@ -414,9 +518,7 @@ class AccountCollectionCommunication(models.Model):
         """
         env = self.with_context(lang=lang).env
         formatter = self._get_summary_formatter(env.lang)
-        currencies = self.env["res.currency"].browse(
-            {line["move"]["currency_id"] for line in lines}
-        )
+        currencies = self.env["res.currency"].browse({line["currency_id"] for line in lines})
         header = Markup(
             "<tr style='border-bottom: 1px solid #ccc; text-align: left;'>"
             "<th>%s</th><th>%s</th><th style='text-align: right;'>%s</th>"
@@ -431,13 +533,13 @@ class AccountCollectionCommunication(models.Model):
         rows = Markup(
             "".join(
                 row.format(
-                    escape(line["move"]["name"]),
-                    escape(formatter.date(line["due_date"])),
-                    max(line["days_overdue"], 0),
+                    escape(line["name"]),
+                    escape(formatter.date(line.get("due_date"))),
+                    max(line.get("days_overdue") or 0, 0),
                     escape(
                         formatter.amount(
-                            line["move"]["amount_residual"],
-                            currencies.browse(line["move"]["currency_id"]),
+                            line["amount_residual"],
+                            currencies.browse(line["currency_id"]),
                         )
                     ),
                 )
@@ -467,30 +569,32 @@ class AccountCollectionCommunication(models.Model):
         return cache[lang_code]
 
     def _deliver(self):
-        """Send reminders awaiting delivery: the one path every send takes.
+        """Send communications awaiting delivery: the one path every send takes.
 
         Asks the gate per channel, renders the letters, queues the emails
         (they leave from the mail queue once the transaction commits), logs
         the contact on the customer, creates the follow-up activities, then
-        marks each reminder sent or refused, with the reasons. Set-based: the
-        number of queries does not grow with the number of reminders, PDF
-        rendering aside.
+        marks each communication sent or refused, with the reasons.
+        Set-based: the number of queries does not grow with the number of
+        communications, PDF rendering aside. Returns ``(sent, refused)``.
         """
         if not self:
-            return
+            return self, self
         if any(communication.state != "to_review" for communication in self):
-            raise UserError(self.env._("Only reminders awaiting delivery can be sent."))
+            raise UserError(self.env._("Only communications awaiting delivery can be sent."))
         gate = self.env["account.collection.gate"]
         recipients = {c.partner_id.id: c.recipient_id or c.partner_id for c in self}
         outcome = {c.id: {"email": False, "letter": False, "reasons": []} for c in self}
         for channel, wanted in (
-            ("email", lambda c: c.level_id.send_email),
-            ("letter", lambda c: c.level_id.send_letter),
+            ("email", lambda c: c.send_email),
+            ("letter", lambda c: c.send_letter),
         ):
             asking = self.filtered(wanted)
             refused = gate._check(asking.partner_id, channel, recipients)
             for communication in asking:
                 reason = refused.get(communication.partner_id.id)
+                if channel == "email" and not communication.mail_template_id:
+                    reason = self.env._("its email template was deleted")
                 if reason:
                     outcome[communication.id]["reasons"].append(
                         self.env._(
@@ -504,7 +608,7 @@ class AccountCollectionCommunication(models.Model):
             lambda c: (
                 outcome[c.id]["email"]
                 or outcome[c.id]["letter"]
-                or not (c.level_id.send_email or c.level_id.send_letter)
+                or not (c.send_email or c.send_letter)
             )
         )
         refused = self - sent
@@ -534,7 +638,7 @@ class AccountCollectionCommunication(models.Model):
         return sent, refused
 
     def _render_letters(self, outcome):
-        """Render the letter PDF of each reminder that prints or attaches one.
+        """Render the letter PDF of each communication that prints or attaches one.
 
         A letter that cannot be rendered (no PDF engine, say) is no silent
         failure: the letter channel is refused with the reason, and the email
@@ -542,10 +646,7 @@ class AccountCollectionCommunication(models.Model):
         """
         report = self.env.ref("account_collections.action_report_collection_letter")
         to_render = self.filtered(
-            lambda c: (
-                outcome[c.id]["letter"]
-                or (outcome[c.id]["email"] and c.level_id.email_attach_letter)
-            )
+            lambda c: outcome[c.id]["letter"] or (outcome[c.id]["email"] and c.email_attach_letter)
         )
         vals_list = []
         for communication in to_render:
@@ -583,15 +684,13 @@ class AccountCollectionCommunication(models.Model):
         return {attachment.res_id: attachment for attachment in attachments}
 
     def _queue_emails(self, outcome):
-        """Queue one email per reminder on the customer's thread, letter attached."""
+        """Queue one email per communication on the customer's thread, letter attached."""
         emailing = self.filtered(lambda c: outcome[c.id]["email"])
         if not emailing:
             return self.env["mail.mail"]
         attachment_by_id = emailing._get_letter_attachments()
         vals_list = []
-        for template, communications in emailing.grouped(
-            lambda c: c.level_id.mail_template_id
-        ).items():
+        for template, communications in emailing.grouped(lambda c: c.mail_template_id).items():
             ids = communications.ids
             rendered = {
                 name: template._render_field(name, ids, compute_lang=True)
@@ -636,11 +735,7 @@ class AccountCollectionCommunication(models.Model):
                         "res_id": communication.partner_id.id,
                         "message_type": "comment",
                         "author_id": self.env.user.partner_id.id,
-                        "body": self.env._(
-                            "Reminder letter (%(level)s) to print: %(amount)s overdue.",
-                            level=communication.level_id.name,
-                            amount=communication.currency_id.format(communication.amount_total),
-                        ),
+                        "body": communication._get_letter_log_body(),
                         "attachment_ids": [Command.link(attachment_by_id[communication.id].id)]
                         if communication.id in attachment_by_id
                         else [],
@@ -652,6 +747,17 @@ class AccountCollectionCommunication(models.Model):
         )
         messages.write({"subtype_id": self.env.ref("mail.mt_note").id})
         return messages
+
+    def _get_letter_log_body(self):
+        """The note logged on the customer for a letter sent without email."""
+        self.ensure_one()
+        if self.kind == "reminder":
+            return self.env._(
+                "Reminder letter (%(level)s) to print: %(amount)s overdue.",
+                level=self.level_id.name,
+                amount=self.currency_id.format(self.amount_total),
+            )
+        return self.env._("Letter to print: %(title)s.", title=self._get_letter_title())
 
     def _create_activities(self):
         """The follow-up activities the reminders' levels ask for."""
@@ -701,11 +807,18 @@ class AccountCollectionCommunication(models.Model):
             "total": self.amount_total,
             "credit": self.amount_credit,
             "currency": self.currency_id,
-            "title": self.level_id.letter_title or self.level_id.name,
+            "title": self._get_letter_title(),
             "body": self.body_text,
             "bank_account": bank.acc_number or "",
             "payment_urls": self._get_payment_urls(),
         }
+
+    def _get_letter_title(self):
+        """The letter's heading: the level's title for a reminder, else the kind."""
+        self.ensure_one()
+        if self.kind == "reminder":
+            return self.level_id.letter_title or self.level_id.name
+        return dict(self._fields["kind"]._description_selection(self.env))[self.kind]
 
     def _get_payment_urls(self):
         """``{move_id: url}``: where the customer can pay each listed invoice.
@@ -731,10 +844,11 @@ class AccountCollectionCommunication(models.Model):
         }
 
     def _get_report_filename(self):
-        """File name of the letter, e.g. ``Reminder - Acme - 2026-03-31``."""
+        """File name of the letter, e.g. ``Payment Reminder - Acme - 2026-03-31``."""
         self.ensure_one()
         return self.env._(
-            "Reminder - %(customer)s - %(date)s",
+            "%(kind)s - %(customer)s - %(date)s",
+            kind=dict(self._fields["kind"]._description_selection(self.env))[self.kind],
             customer=self.partner_id.name,
             date=fields.Date.to_string(self.date),
         )

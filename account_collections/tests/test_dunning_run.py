@@ -538,3 +538,75 @@ class TestLetterFailure(DunningCommon):
         self.assertFalse(reminder.by_letter)
         self.assertIn("could not be rendered", reminder.refusal_reason)
         self.assertFalse(reminder.mail_ids.attachment_ids)
+
+
+class TestSendService(DunningCommon):
+    """The one send service, used the way any later kind of communication uses it."""
+
+    def _vals(self, customer, **values):
+        return {
+            "company_id": self.company.id,
+            "partner_id": customer.id,
+            "kind": "reminder",
+            "date": self.today,
+            "send_email": True,
+            "mail_template_id": self.env.ref("account_collections.mail_template_reminder_1").id,
+            "send_letter": False,
+            "amount_total": 300.0,
+            **values,
+        }
+
+    def _lines(self, invoice):
+        return [
+            {
+                "move_id": invoice.id,
+                "amount_residual": 300.0,
+                "amount_residual_company": 300.0,
+                "due_date": invoice.invoice_date_due,
+                "days_overdue": 31,
+            }
+        ]
+
+    def test_send_records_gates_and_queues(self):
+        customer = self._customer("Service Customer")
+        blocked = self._customer("Blocked Customer", collection_do_not_contact=True)
+        invoice = self._invoice(customer, 300, "2026-02-28")
+        other = self._invoice(blocked, 300, "2026-02-28")
+        communications = self.env["account.collection.communication"]
+        sent, refused = communications._send(
+            [self._vals(customer), self._vals(blocked)],
+            [self._lines(invoice), self._lines(other)],
+        )
+        self.assertEqual(sent.partner_id, customer)
+        self.assertEqual(refused.partner_id, blocked)
+        self.assertIn("do-not-contact", refused.refusal_reason)
+        self.assertFalse(refused.mail_ids)
+        self.assertEqual(sent.state, "sent")
+        self.assertTrue(sent.by_email)
+        self.assertEqual(sent.line_ids.move_id, invoice)
+        self.assertEqual(sent.line_ids.amount_residual_company, 300.0)
+        # the summary was rendered from the lines: invoice number and amount
+        self.assertIn(invoice.name, sent.summary_html)
+        self.assertEqual(len(sent.mail_ids), 1)
+        self.assertIn(invoice.name, str(sent.mail_ids.body_html))
+        self.assertEqual(sent.mail_ids.state, "outgoing")  # queued, sent after commit
+
+    def test_letter_body_comes_from_the_kind(self):
+        customer = self._customer("Letter Customer")
+        invoice = self._invoice(customer, 300, "2026-02-28")
+        communication = self.env["account.collection.communication"]._create_communications(
+            [self._vals(customer, send_email=False, mail_template_id=False, send_letter=True)],
+            [self._lines(invoice)],
+        )
+        report = self.env.ref("account_collections.action_report_collection_letter")
+        html, _type = self.env["ir.actions.report"]._render_qweb_html(report, communication.ids)
+        html = html.decode()
+        self.assertIn(invoice.name, html)
+        self.assertIn('name="payment_instructions"', html)
+
+    def test_email_without_template_is_refused_up_front(self):
+        customer = self._customer("No Template Customer")
+        communications = self.env["account.collection.communication"]
+        with self.assertRaises(UserError):
+            communications._send([self._vals(customer, mail_template_id=False)])
+        self.assertFalse(communications.search([("partner_id", "=", customer.id)]))
