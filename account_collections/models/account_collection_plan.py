@@ -1,5 +1,7 @@
 import logging
 
+from markupsafe import Markup
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, split_every
@@ -175,6 +177,9 @@ class AccountCollectionPlan(models.Model):
     )
     end_reason = fields.Text(readonly=True, copy=False)
     note = fields.Text(help="What was agreed, for the next person reading the plan.")
+    communication_ids = fields.One2many(
+        "account.collection.communication", "plan_id", string="Agreements Sent", readonly=True
+    )
 
     _positive_amounts = models.Constraint(
         "CHECK (down_payment >= 0 AND instalment_amount >= 0 AND fee_amount >= 0"
@@ -469,7 +474,140 @@ class AccountCollectionPlan(models.Model):
                 subtype_xmlid="mail.mt_note",
             )
         self.activity_unlink(["mail.mail_activity_data_todo"])
+        self._send_agreements()
         return True
+
+    def action_send_agreement(self):
+        """Send the agreement (letter and email) again, e.g. after a new address."""
+        if any(plan.state != "active" for plan in self):
+            raise UserError(self.env._("Only an active plan's agreement can be sent."))
+        self._send_agreements()
+        return True
+
+    def action_open_agreements(self):
+        """The agreements sent for this plan."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_collections.action_account_collection_communication"
+        )
+        action["domain"] = [("plan_id", "=", self.id)]
+        action["context"] = {"create": False}
+        return action
+
+    def _send_agreements(self):
+        """The agreement of each plan through the send service (seam 4): the email with
+        the letter attached, gated, queued and recorded; a refusal is noted on the plan."""
+        if not self:
+            return self.env["account.collection.communication"]
+        template = self.env.ref(
+            "account_collections.mail_template_plan_agreement", raise_if_not_found=False
+        )
+        open_by_move = {}
+        rows = (
+            self.env.execute_query(
+                SQL(
+                    """SELECT id, amount_residual, amount_residual_signed
+                     FROM account_move WHERE id = ANY(%s)""",
+                    self.move_ids.ids,
+                )
+            )
+            if self.move_ids
+            else []
+        )
+        for move_id, residual, residual_signed in rows:
+            open_by_move[move_id] = (residual, residual_signed)
+        vals_list, lines_list = [], []
+        for plan in self:
+            lines = [
+                {
+                    "move_id": move.id,
+                    "amount_residual": open_by_move[move.id][0],
+                    "amount_residual_company": open_by_move[move.id][1],
+                    "due_date": move.invoice_date_due,
+                }
+                for move in plan.move_ids.sorted(lambda m: (m.invoice_date_due, m.id))
+            ]
+            lines_list.append(lines)
+            vals_list.append(
+                {
+                    "company_id": plan.company_id.id,
+                    "partner_id": plan.partner_id.id,
+                    "kind": "plan_agreement",
+                    "plan_id": plan.id,
+                    "date": self._default_date(),
+                    "send_email": bool(template),
+                    "mail_template_id": template.id if template else False,
+                    "email_attach_letter": True,
+                    "send_letter": not template,
+                    "amount_total": plan.currency_id.round(
+                        sum(line["amount_residual_company"] for line in lines)
+                    ),
+                    "body_text": plan._get_agreement_body(),
+                }
+            )
+        self.env["account.move"].flush_model(["amount_residual", "amount_residual_signed"])
+        # the send service writes records nobody edits by hand: it runs as superuser,
+        # the author stays the current user
+        communications = self.env["account.collection.communication"].sudo()
+        sent, refused = communications._send(vals_list, lines_list)
+        sent, refused = sent.sudo(False), refused.sudo(False)
+        for communication in refused:
+            self.browse(communication.plan_id.id).message_post(
+                body=self.env._(
+                    "The plan agreement could not be sent: %(reason)s",
+                    reason=communication.refusal_reason,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return sent | refused
+
+    def _get_agreement_body(self):
+        """The agreed terms and schedule, as the agreement letter and email state them.
+
+        Built from escaped values only: it is stored on the communication as sent.
+        """
+        self.ensure_one()
+        lang = self.partner_id.lang or self.env.lang
+        plan = self.with_context(lang=lang)
+        env = plan.env
+        currency = self.currency_id
+        lang_data = env["res.lang"]._get_data(code=lang) if lang else None
+        date_format = lang_data.date_format if lang_data else "%Y-%m-%d"
+        rows = Markup("").join(
+            Markup("<tr><td>%s</td><td>%s</td><td style='text-align: right;'>%s</td></tr>")
+            % (
+                env._("Down payment") if line.down_payment else str(line.sequence),
+                line.due_date.strftime(date_format),
+                currency.format(line.amount),
+            )
+            for line in self.line_ids
+        )
+        terms = env._(
+            "As agreed on %(date)s, you will pay the %(debt)s owed on the invoices below in "
+            "%(count)s payments, totalling %(total)s, on the dates set out here.",
+            date=self.date.strftime(date_format),
+            debt=currency.format(self.amount_debt),
+            count=len(self.line_ids),
+            total=currency.format(self.amount_total),
+        )
+        charge = (
+            env._(
+                "This includes %(charge)s of interest or fees, invoiced separately.",
+                charge=currency.format(self.amount_charge),
+            )
+            if self.amount_charge
+            else ""
+        )
+        grace = env._(
+            "While you keep to this schedule we will send no reminder for these invoices. If a "
+            "payment is more than %(days)s days late, the plan ends and the full balance is due.",
+            days=self.grace_days,
+        )
+        return Markup(
+            "<p>%s %s</p><table style='border-collapse: collapse; margin: 8px 0;'>"
+            "<tr style='border-bottom: 1px solid #ccc; text-align: left;'><th>#</th><th>%s</th>"
+            "<th style='text-align: right;'>%s</th></tr>%s</table><p>%s</p>"
+        ) % (terms, charge, env._("Due Date"), env._("Amount"), rows, grace)
 
     def action_request_approval(self):
         """Ask the company's collections managers to approve the plan."""
@@ -729,3 +867,17 @@ class AccountCollectionOpenItem(models.AbstractModel):
     def _get_exclusion_reasons_by_move(self, moves):
         self.env["account.collection.plan"].flush_model(["state", "move_ids"])
         return super()._get_exclusion_reasons_by_move(moves)
+
+
+class AccountCollectionCommunication(models.Model):
+    """Seam 4: the payment plan agreement is one more kind of communication."""
+
+    _inherit = "account.collection.communication"
+
+    kind = fields.Selection(
+        selection_add=[("plan_agreement", "Payment Plan Agreement")],
+        ondelete={"plan_agreement": "cascade"},
+    )
+    plan_id = fields.Many2one(
+        "account.collection.plan", string="Payment Plan", readonly=True, index="btree_not_null"
+    )

@@ -37,6 +37,9 @@ class PlanCommon(DunningCommon):
         action = wizard.action_create()
         return self.env["account.collection.plan"].browse(action["res_id"])
 
+    def _reminders(self, partner):
+        return super()._reminders(partner).filtered(lambda c: c.kind == "reminder")
+
     def _check(self, day):
         with freeze_time(f"{day} 08:00:00"), self.enter_registry_test_mode():
             self.cron.method_direct_trigger()
@@ -364,3 +367,52 @@ class TestPaymentPlanRights(PlanCommon):
             plan.with_user(self.user_b).read(["amount_total"])
         with self.assertRaises(AccessError):
             plan.line_ids.with_user(self.user_b).read(["amount"])
+
+
+@tagged("post_install", "-at_install")
+class TestPaymentPlanAgreement(PlanCommon):
+    def test_activation_sends_the_agreement_through_the_send_service(self):
+        plan = self._plan(down_payment=100.0)
+        plan.with_user(self.collector).action_activate()
+        agreement = plan.communication_ids
+        self.assertRecordValues(
+            agreement,
+            [
+                {
+                    "kind": "plan_agreement",
+                    "partner_id": self.customer.id,
+                    "state": "sent",
+                    "by_email": True,
+                    "amount_total": 900.0,
+                }
+            ],
+        )
+        self.assertEqual(agreement.line_ids.move_id, self.inv_1 + self.inv_2)
+        mail = agreement.mail_ids
+        self.assertEqual(mail.state, "outgoing")
+        self.assertIn("Your payment plan", mail.subject)
+        self.assertIn("06/30/2026", str(mail.body_html))  # the last instalment's date
+        self.assertIn(self.inv_1.name, str(mail.body_html))
+        report = self.env.ref("account_collections.action_report_collection_letter")
+        html, _type = self.env["ir.actions.report"]._render_qweb_html(report, agreement.ids)
+        self.assertIn(plan.name, html.decode())
+        self.assertIn('name="signatures"', html.decode())
+        self.assertEqual(plan.action_open_agreements()["domain"], [("plan_id", "=", plan.id)])
+
+    def test_a_refused_agreement_is_noted_on_the_plan(self):
+        self.customer.collection_do_not_contact = True
+        plan = self._plan()
+        plan.with_user(self.collector).action_activate()
+        self.assertEqual(plan.state, "active")
+        self.assertEqual(plan.communication_ids.state, "refused")
+        self.assertTrue(
+            any("could not be sent" in str(body) for body in plan.message_ids.mapped("body"))
+        )
+        with self.assertRaises(UserError):
+            self._plan_draft_agreement()
+
+    def _plan_draft_agreement(self):
+        other = self._customer("Drafty")
+        self._invoice(other, 100, "2026-03-01")
+        self.customer = other
+        return self._plan().action_send_agreement()
