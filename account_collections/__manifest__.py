@@ -21,6 +21,7 @@
         "views/account_collection_communication_views.xml",
         "views/res_partner_send_reminder_views.xml",
         "views/account_collection_plan_views.xml",
+        "views/account_collection_hold_views.xml",
         "views/res_partner_views.xml",
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",

@@ -867,17 +867,3 @@ class AccountCollectionOpenItem(models.AbstractModel):
     def _get_exclusion_reasons_by_move(self, moves):
         self.env["account.collection.plan"].flush_model(["state", "move_ids"])
         return super()._get_exclusion_reasons_by_move(moves)
-
-
-class AccountCollectionCommunication(models.Model):
-    """Seam 4: the payment plan agreement is one more kind of communication."""
-
-    _inherit = "account.collection.communication"
-
-    kind = fields.Selection(
-        selection_add=[("plan_agreement", "Payment Plan Agreement")],
-        ondelete={"plan_agreement": "cascade"},
-    )
-    plan_id = fields.Many2one(
-        "account.collection.plan", string="Payment Plan", readonly=True, index="btree_not_null"
-    )

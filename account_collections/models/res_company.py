@@ -20,3 +20,14 @@ class ResCompany(models.Model):
         default=5,
         help="Default days an instalment may be late before the plan breaks.",
     )
+    collection_hold_overdue_amount = fields.Monetary(
+        string="Hold Above Overdue Amount",
+        currency_field="currency_id",
+        help="A customer whose overdue total reaches this amount goes on credit hold. "
+        "0: no such rule.",
+    )
+    collection_hold_overdue_days = fields.Integer(
+        string="Hold After Days Overdue",
+        help="A customer with an invoice this many days overdue goes on credit hold. "
+        "0: no such rule.",
+    )
