@@ -65,7 +65,7 @@ class SaleOrder(models.Model):
         return self.env._(
             "%(customer)s is on credit hold: %(reason)s The order cannot be confirmed until "
             "the hold is released, unless a collections manager confirms it with "
-            "\"Confirm Despite Hold\".",
+            '"Confirm Despite Hold".',
             customer=self.partner_id.commercial_partner_id.display_name,
             reason=self.collection_hold_reason,
         )

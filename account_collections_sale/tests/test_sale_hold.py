@@ -67,9 +67,28 @@ class TestSaleHold(CollectionsCommon):
         self.assertEqual(order.state, "sale")
         self.assertEqual(order.collection_hold_override_by_id, self.manager)
         self.assertTrue(order.collection_hold_override_date)
-        self.assertTrue(
-            any("despite" in str(body) for body in order.message_ids.mapped("body"))
+        self.assertTrue(any("despite" in str(body) for body in order.message_ids.mapped("body")))
+
+    def test_the_sales_team_leader_is_told(self):
+        leader = new_test_user(
+            self.env,
+            login="hold_team_leader",
+            groups="sales_team.group_sale_manager",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
         )
+        self.env["crm.team"].sudo().create(
+            {
+                "name": "Hold Team",
+                "user_id": leader.id,
+                "member_ids": [Command.link(self.salesperson.id)],
+            }
+        )
+        customer = self._customer("Team Customer", user_id=self.salesperson.id)
+        self.env["account.collection.hold"].create(
+            {"partner_id": customer.id, "reason": "Cheque bounced."}
+        )
+        self.assertEqual(customer.activity_ids.user_id, self.salesperson + leader)
 
     def test_released_customer_confirms_normally(self):
         self.hold.action_release()
