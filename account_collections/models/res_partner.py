@@ -168,8 +168,7 @@ class ResPartner(models.Model):
             commercial_id = partner.commercial_partner_id.id
             partner.collection_on_hold = commercial_id in reasons
             partner.collection_hold_reason = " ".join(reasons.get(commercial_id, [])) or False
-            if self.env.user.has_group("account_collections.group_collections_user"):
-                partner.collection_hold_count = counts.get(commercial_id, 0)
+            partner.collection_hold_count = counts.get(commercial_id, 0)
 
     def _search_collection_on_hold(self, operator, value):
         if operator not in ("in", "not in"):
