@@ -60,6 +60,17 @@ class TestPaymentPlan(PlanCommon):
         with self.assertRaises(UserError):
             wizard.action_create()
 
+    def test_overview_row_opens_the_wizard_for_its_company(self):
+        row = (
+            self.env["account.collection.overview"]
+            .with_user(self.collector)
+            .search([("partner_id", "=", self.customer.id)])
+        )
+        action = row.action_create_plan()
+        self.assertEqual(action["res_model"], "res.partner.create.plan")
+        self.assertEqual(action["context"]["default_partner_id"], self.customer.id)
+        self.assertEqual(action["context"]["default_company_id"], self.company.id)
+
     def test_plan_schedule_exact_to_the_cent(self):
         plan = self._plan(down_payment=100.0, instalment_count=3)
         self.assertEqual(plan.state, "draft")
