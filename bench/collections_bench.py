@@ -589,6 +589,12 @@ def batch_size():
     return account_collection_run.BATCH_SIZE
 
 
+def evaluation_table():
+    from odoo.addons.account_collections.models import account_collection_run
+
+    return account_collection_run.EVALUATION_TABLE
+
+
 def phase_evaluation(env, company, as_of, ledger_lines, profile_dir=None):
     """Candidates, ``_evaluate`` over all of them, and the raw summary SQL."""
     cr = env.cr
@@ -599,9 +605,10 @@ def phase_evaluation(env, company, as_of, ledger_lines, profile_dir=None):
     run = run.with_company(company).with_context(allowed_company_ids=company.ids)
     cr.commit()
     env.invalidate_all()
-    candidates_phase = Phase("a1 candidates", "lines", batches=1)
+    candidates_phase = Phase("a1 one-pass evaluation", "lines", batches=1)
     with measure(cr, candidates_phase):
-        candidates = run._get_candidate_partner_ids()
+        candidates = run._prepare_evaluation()
+    run = run.with_context(collection_evaluation_table=evaluation_table())
     candidates_phase.items = ledger_lines
     candidates_phase.note = f"{len(candidates)} candidate customers"
     say(candidates_phase.line())

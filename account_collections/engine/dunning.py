@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -27,9 +28,11 @@ class Level:
     min_days_since_previous: int = 0  # waiting time after the previous level
 
 
-@dataclass(frozen=True)
-class Invoice:
-    """An invoice's dunning position: its oldest open due line and what it owes."""
+class Invoice(NamedTuple):
+    """An invoice's dunning position: its oldest open due line and what it owes.
+
+    A named tuple rather than a dataclass: a run builds one per open invoice.
+    """
 
     key: int
     days_overdue: int
@@ -63,6 +66,17 @@ def next_level(
     """
     keys = [level.key for level in levels]
     position = keys.index(invoice.level) if invoice.level in keys else -1
+    return _climb(levels, position, invoice, as_of, overdue_total)
+
+
+def _climb(
+    levels: Sequence[Level],
+    position: int,
+    invoice: Invoice,
+    as_of: datetime.date,
+    overdue_total: int,
+) -> Level | None:
+    """:func:`next_level` for an invoice at ``position`` in ``levels`` (-1: none)."""
     if position + 1 >= len(levels):
         return None
     candidate = levels[position + 1]
@@ -96,7 +110,7 @@ def decide(
     invoice_levels: dict[int, int] = {}
     advanced = []
     for invoice in invoices:
-        reached = next_level(levels, invoice, as_of, overdue_total)
+        reached = _climb(levels, rank.get(invoice.level, -1), invoice, as_of, overdue_total)
         if reached is not None:
             invoice_levels[invoice.key] = reached.key
             advanced.append(invoice.key)

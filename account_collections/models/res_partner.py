@@ -316,10 +316,9 @@ class ResPartner(models.Model):
     def _get_collection_policy(self, company):
         """``{partner: policy}`` for the customers in ``self``, in ``company``."""
         default = self.env["account.collection.policy"]._get_default_policy(company)
-        return {
-            partner: partner.with_company(company).collection_policy_id or default
-            for partner in self
-        }
+        partners = self.with_company(company)
+        partners.fetch(["collection_policy_id"])  # that field only, one query
+        return {partner: partner.collection_policy_id or default for partner in partners}
 
     def action_open_collection_invoices(self):
         """The customer's open invoices and credit notes in the current company."""

@@ -43,6 +43,18 @@ class TestDunningRun(DunningCommon):
         self.assertEqual(self.invoice.collection_level_id, self.level_3)
         self.assertEqual(self.customer.collection_level_id, self.level_3)
 
+    def test_the_run_keeps_each_invoice_level_and_drops_its_evaluation(self):
+        run = self._run("2026-01-11")
+        reached = self.env["account.collection.move.level"].search(
+            [("move_id", "=", self.invoice.id)]
+        )
+        self.assertEqual((reached.level_id, reached.date), (self.level_1, run.date))
+        self._run("2026-01-31")
+        self.assertEqual(reached.level_id, self.level_2)
+        # the evaluation table lives only while the run executes
+        self.env.cr.execute("SELECT to_regclass('account_collection_run_evaluation')")
+        self.assertIsNone(self.env.cr.fetchone()[0])
+
     def test_waiting_time_is_never_skipped(self):
         """Found 90 days late: the levels still come 14 days apart."""
         for day in ("2026-04-01", "2026-04-02", "2026-04-15", "2026-04-28", "2026-04-29"):

@@ -19,3 +19,15 @@ def migrate(cr, version):
          WHERE level.id = c.level_id AND c.send_email IS NULL
         """
     )
+    # the level each invoice last reached, from the reminders sent so far
+    cr.execute(
+        """
+        INSERT INTO account_collection_move_level (move_id, level_id, date)
+        SELECT DISTINCT ON (line.move_id) line.move_id, line.level_id, line.date
+          FROM account_collection_communication_line line
+          JOIN account_collection_communication c ON c.id = line.communication_id
+         WHERE c.state = 'sent' AND c.kind = 'reminder'
+         ORDER BY line.move_id, line.date DESC, line.id DESC
+        ON CONFLICT (move_id) DO NOTHING
+        """
+    )
