@@ -241,3 +241,18 @@ class TestCreditHoldMultiCompany(HoldCommon):
         )
         with self.assertRaises(AccessError):
             hold.with_user(user_b).read(["reason"])
+
+
+@tagged("post_install", "-at_install")
+class TestCreditHoldQueries(HoldCommon):
+    def _queries(self, partners):
+        self.env.invalidate_all()
+        before = self.cr.sql_log_count
+        self.Hold._check_company_holds(self.company, partners.ids)
+        return self.cr.sql_log_count - before
+
+    def test_the_check_costs_the_same_for_5_or_25_customers(self):
+        partners = self._bulk_customers(25)
+        self._queries(partners[:2])  # warm the caches
+        self.assertEqual(self._queries(partners[:5]), self._queries(partners))
+        self.assertFalse(self.Hold.search([("partner_id", "in", partners.ids)]))
