@@ -10,6 +10,7 @@
     "data": [
         "security/account_collections_security.xml",
         "security/ir.model.access.csv",
+        "data/ir_sequence_data.xml",
         "data/mail_template_data.xml",
         "data/account_collection_policy_data.xml",
         "data/ir_cron_data.xml",
@@ -25,6 +26,8 @@
         "views/account_collection_aging_report_views.xml",
         "views/account_collection_kpi_snapshot_views.xml",
         "views/account_collection_activity_report_views.xml",
+        "views/account_collection_plan_views.xml",
+        "views/account_collection_hold_views.xml",
         "views/res_partner_views.xml",
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",

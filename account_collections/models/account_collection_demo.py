@@ -86,6 +86,27 @@ class AccountCollectionDemo(models.AbstractModel):
                     (invoice_line + payment_line).reconcile()
 
     @api.model
+    def _create_demo_plan(self, partner_id, values):
+        """An active payment plan over the customer's overdue invoices.
+
+        :param values: terms for the plan wizard (``instalment_count``,
+            ``down_payment``, ...); the first instalment falls a month from today.
+        """
+        partner = self.env["res.partner"].browse(partner_id)
+        wizard = self.env["res.partner.create.plan"].create(
+            {"partner_id": partner.id, "company_id": self.env.company.id, **values}
+        )
+        plan = self.env["account.collection.plan"].create(wizard._prepare_plan_vals())
+        plan.action_activate()
+        return plan
+
+    @api.model
+    def _check_demo_holds(self, company_id):
+        """Apply the credit hold rules now, as the daily check would."""
+        company = self.env["res.company"].browse(company_id)
+        self.env["account.collection.hold"]._check_company_holds(company)
+
+    @api.model
     def _demo_payment(self, env, journal, partner, receivable, amount, date):
         """A received payment booked to the bank; returns its receivable line."""
         move = env["account.move"].create(

@@ -104,6 +104,11 @@ class AccountCollectionOverview(models.Model):
         self.ensure_one()
         return self.partner_id._get_collection_invoices_action(self.company_id)
 
+    def action_create_plan(self):
+        """Draw up a payment plan over the customer's overdue invoices in the row's company."""
+        self.ensure_one()
+        return self.env["res.partner.create.plan"]._get_action(self.partner_id, self.company_id)
+
     @api.model
     def _bucket_field_names(self):
         """The overview's amount field per bucket, in bucket order."""

@@ -117,3 +117,58 @@ class AccountMove(models.Model):
             move.collection_days_overdue = max(
                 0, days_overdue(min(due_dates), today_by_company[company])
             )
+
+    # ------------------------------------------------------------------
+    # Payment plans
+    # ------------------------------------------------------------------
+
+    collection_plan_ids = fields.Many2many(
+        "account.collection.plan",
+        "account_collection_plan_move_rel",
+        "move_id",
+        "plan_id",
+        string="Payment Plans",
+        copy=False,
+        readonly=True,
+        groups="account_collections.group_collections_user",
+    )
+    collection_plan_id = fields.Many2one(
+        "account.collection.plan",
+        string="Payment Plan",
+        compute="_compute_collection_plan",
+        groups="account_collections.group_collections_user",
+        help="The payment plan covering this invoice: the running one, else the latest.",
+    )
+    collection_plan_state = fields.Selection(
+        lambda self: self.env["account.collection.plan"]._fields["state"].selection,
+        compute="_compute_collection_plan",
+        string="Plan Status",
+        groups="account_collections.group_collections_user",
+    )
+    collection_plan_progress = fields.Float(
+        compute="_compute_collection_plan",
+        string="Plan Progress",
+        groups="account_collections.group_collections_user",
+    )
+
+    @api.depends("collection_plan_ids.state")
+    def _compute_collection_plan(self):
+        plans = self.collection_plan_ids
+        running = plans.filtered(lambda p: p.state == "active")
+        progress = dict(zip(running, running.mapped("progress"), strict=True))
+        for move in self:
+            candidates = move.collection_plan_ids.sorted("id", reverse=True)
+            plan = candidates.filtered(lambda p: p.state == "active")[:1] or candidates[:1]
+            move.collection_plan_id = plan
+            move.collection_plan_state = plan.state
+            move.collection_plan_progress = progress.get(plan, 0.0)
+
+    def action_open_collection_plan(self):
+        """The payment plan covering this invoice."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.collection.plan",
+            "res_id": self.collection_plan_id.id,
+            "views": [(False, "form")],
+        }

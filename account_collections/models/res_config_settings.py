@@ -20,6 +20,20 @@ class ResConfigSettings(models.TransientModel):
         string="Default Dunning Policy",
         compute="_compute_collection_default_policy_id",
     )
+    collection_plan_approval_amount = fields.Monetary(
+        related="company_id.collection_plan_approval_amount",
+        readonly=False,
+    )
+    collection_plan_grace_days = fields.Integer(
+        related="company_id.collection_plan_grace_days", readonly=False
+    )
+
+    collection_hold_overdue_amount = fields.Monetary(
+        related="company_id.collection_hold_overdue_amount", readonly=False
+    )
+    collection_hold_overdue_days = fields.Integer(
+        related="company_id.collection_hold_overdue_days", readonly=False
+    )
 
     def _compute_collection_default_policy_id(self):
         for settings in self:

@@ -111,10 +111,116 @@ class ResPartner(models.Model):
         compute="_compute_collection_collector_id",
         help="The collector, or the salesperson when no collector is set.",
     )
+    collection_plan_ids = fields.One2many(
+        "account.collection.plan",
+        "partner_id",
+        string="Payment Plans",
+        groups="account_collections.group_collections_user",
+    )
+    collection_plan_count = fields.Integer(
+        compute="_compute_collection_plan",
+        string="Payment Plan Count",
+        groups="account_collections.group_collections_user",
+    )
+    collection_plan_id = fields.Many2one(
+        "account.collection.plan",
+        compute="_compute_collection_plan",
+        string="Active Payment Plan",
+        groups="account_collections.group_collections_user",
+        help="The customer's payment plan running in this company.",
+    )
+    collection_plan_progress = fields.Float(
+        compute="_compute_collection_plan",
+        string="Plan Progress",
+        groups="account_collections.group_collections_user",
+        help="Share of the active plan's total paid.",
+    )
+    collection_hold_ids = fields.One2many(
+        "account.collection.hold",
+        "partner_id",
+        string="Credit Holds",
+        groups="account_collections.group_collections_user",
+    )
+    collection_on_hold = fields.Boolean(
+        string="On Credit Hold",
+        compute="_compute_collection_hold",
+        search="_search_collection_on_hold",
+        help="A credit hold is in force for this customer in this company: no new sales on credit.",
+    )
+    collection_hold_reason = fields.Char(
+        string="Credit Hold Reason",
+        compute="_compute_collection_hold",
+        help="Why the customer is on credit hold in this company.",
+    )
+    collection_hold_count = fields.Integer(
+        compute="_compute_collection_hold",
+        string="Credit Hold Count",
+        groups="account_collections.group_collections_user",
+    )
 
     # ------------------------------------------------------------------
     # COMPUTE
     # ------------------------------------------------------------------
+
+    @api.depends_context("company")
+    def _compute_collection_hold(self):
+        # everyone selling to the customer may see whether it is on hold (a narrow read)
+        holds = (
+            self.env["account.collection.hold"]
+            .sudo()
+            .search_fetch(
+                [("partner_id", "in", self.commercial_partner_id.ids)],
+                ["partner_id", "state", "company_id", "reason"],
+            )
+        )
+        counts, reasons = {}, {}
+        for hold in holds:
+            counts[hold.partner_id.id] = counts.get(hold.partner_id.id, 0) + 1
+            if hold.state == "active" and hold.company_id == self.env.company:
+                reasons.setdefault(hold.partner_id.id, []).append(hold.reason)
+        for partner in self:
+            commercial_id = partner.commercial_partner_id.id
+            partner.collection_on_hold = commercial_id in reasons
+            partner.collection_hold_reason = " ".join(reasons.get(commercial_id, [])) or False
+            partner.collection_hold_count = counts.get(commercial_id, 0)
+
+    def _search_collection_on_hold(self, operator, value):
+        if operator not in ("in", "not in"):
+            return NotImplemented
+        held = (
+            self.env["account.collection.hold"]
+            .sudo()
+            .search_fetch(
+                [("state", "=", "active"), ("company_id", "=", self.env.company.id)],
+                ["partner_id"],
+            )
+            .partner_id.ids
+        )
+        positive = (operator == "in") == (True in value)
+        return [("commercial_partner_id", "in" if positive else "not in", held)]
+
+    @api.depends_context("company")
+    def _compute_collection_plan(self):
+        plans = self.env["account.collection.plan"].search_fetch(
+            [("partner_id", "in", self.commercial_partner_id.ids)],
+            ["partner_id", "state", "company_id"],
+            order="id desc",
+        )
+        counts = {}
+        active = {}
+        for plan in plans:
+            counts[plan.partner_id] = counts.get(plan.partner_id, 0) + 1
+            if plan.state == "active" and plan.company_id == self.env.company:
+                active.setdefault(plan.partner_id, plan)
+        # one batch for the progress of every running plan
+        running = self.env["account.collection.plan"].union(*active.values())
+        progress = dict(zip(running, running.mapped("progress"), strict=True))
+        for partner in self:
+            commercial = partner.commercial_partner_id
+            plan = active.get(commercial, self.env["account.collection.plan"])
+            partner.collection_plan_count = counts.get(commercial, 0)
+            partner.collection_plan_id = plan
+            partner.collection_plan_progress = progress.get(plan, 0.0)
 
     @api.depends_context("company")
     def _compute_collection_summary(self):
@@ -186,6 +292,51 @@ class ResPartner(models.Model):
         action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
         action["context"] = {"create": False}
         return action
+
+    def action_open_collection_plans(self):
+        """The customer's payment plans."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_collections.action_account_collection_plan"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action
+
+    def action_create_collection_plan(self):
+        """The wizard drawing up a payment plan over the customer's overdue invoices."""
+        self.ensure_one()
+        return self.env["res.partner.create.plan"]._get_action(
+            self.commercial_partner_id, self.env.company
+        )
+
+    def action_open_collection_holds(self):
+        """The customer's credit holds, in force and past."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_collections.action_account_collection_hold"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {
+            "default_partner_id": self.commercial_partner_id.id,
+            "search_default_in_force": 0,
+        }
+        return action
+
+    def action_place_collection_hold(self):
+        """Put the customer on hold by hand, with a reason (collections manager)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Put on Credit Hold"),
+            "res_model": "account.collection.hold",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_partner_id": self.commercial_partner_id.id,
+                "default_reason_type": "manual",
+            },
+        }
 
     def _get_collection_policy(self, company):
         """``{partner: policy}`` for the customers in ``self``, in ``company``."""

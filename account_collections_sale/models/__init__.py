@@ -1,0 +1,2 @@
+from . import account_collection_hold
+from . import sale_order
