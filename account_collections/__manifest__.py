@@ -28,6 +28,7 @@
         "views/account_collection_activity_report_views.xml",
         "views/account_collection_plan_views.xml",
         "views/account_collection_hold_views.xml",
+        "views/account_collection_credit_limit_views.xml",
         "views/res_partner_views.xml",
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",

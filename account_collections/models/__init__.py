@@ -19,3 +19,4 @@ from . import res_config_settings
 from . import res_partner
 from . import account_collection_statement
 from . import account_collection_summary
+from . import account_collection_credit_limit
