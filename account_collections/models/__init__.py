@@ -17,6 +17,5 @@ from . import mail_message
 from . import res_company
 from . import res_config_settings
 from . import res_partner
-from . import account_collection_statement
 from . import account_collection_summary
 from . import account_collection_credit_limit
