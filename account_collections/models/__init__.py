@@ -5,6 +5,8 @@ from . import account_collection_open_item
 from . import account_collection_overview
 from . import account_collection_policy
 from . import account_collection_run
+from . import account_collection_writeoff
+from . import account_collection_writeoff_reason
 from . import account_move
 from . import mail_message
 from . import res_company

@@ -19,6 +19,14 @@ class AccountMove(models.Model):
         tracking=True,
         help="Dunning pauses on this invoice while the customer disputes it.",
     )
+    collection_writeoff_id = fields.Many2one(
+        "account.collection.writeoff",
+        string="Write-off",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="The write-off this entry (or credit note) books.",
+    )
     collection_exclusion_reasons = fields.Char(
         string="Out of Dunning",
         compute="_compute_collection_exclusion_reasons",
@@ -117,3 +125,8 @@ class AccountMove(models.Model):
             move.collection_days_overdue = max(
                 0, days_overdue(min(due_dates), today_by_company[company])
             )
+
+    def action_collection_propose_writeoff(self):
+        """Propose writing off the selected invoices: one proposal per customer."""
+        writeoffs = self.env["account.collection.writeoff"]._propose(self)
+        return writeoffs.action_open()

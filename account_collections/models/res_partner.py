@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class ResPartner(models.Model):
@@ -26,6 +27,11 @@ class ResPartner(models.Model):
         string="Do Not Contact",
         tracking=True,
         help="The addon sends this customer nothing: no email, no letter.",
+    )
+    collection_bankrupt = fields.Boolean(
+        string="Bankrupt or Closed",
+        tracking=True,
+        help="The daily write-off rule proposes everything this customer owes.",
     )
     collection_level_id = fields.Many2one(
         "account.collection.level",
@@ -191,4 +197,29 @@ class ResPartner(models.Model):
         action["name"] = self.env._(
             "Open invoices of %(name)s", name=self.commercial_partner_id.display_name
         )
+        return action
+
+    def action_collection_propose_writeoff(self):
+        """Propose writing off the customer's open invoices in the current company."""
+        self.ensure_one()
+        Writeoff = self.env["account.collection.writeoff"]
+        moves = Writeoff._get_proposable_moves(self, self.env.company)
+        if not moves:
+            raise UserError(
+                self.env._(
+                    "%(name)s has no open invoice to write off (invoices already in a write-off "
+                    "proposal are left out).",
+                    name=self.commercial_partner_id.display_name,
+                )
+            )
+        return Writeoff._propose(moves).action_open()
+
+    def action_open_collection_writeoffs(self):
+        """The write-offs of this customer."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_collections.action_account_collection_writeoff"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
         return action

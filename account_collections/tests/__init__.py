@@ -2,3 +2,4 @@ from . import test_overview
 from . import test_multicompany
 from . import test_security
 from . import test_performance
+from . import test_writeoff
