@@ -23,6 +23,7 @@
         "views/res_partner_views.xml",
         "views/account_move_views.xml",
         "views/account_collection_writeoff_views.xml",
+        "views/account_collection_provision_views.xml",
         "views/res_config_settings_views.xml",
         "views/menus.xml",
     ],

@@ -4,6 +4,7 @@ from . import account_collection_gate
 from . import account_collection_open_item
 from . import account_collection_overview
 from . import account_collection_policy
+from . import account_collection_provision
 from . import account_collection_run
 from . import account_collection_writeoff
 from . import account_collection_writeoff_reason

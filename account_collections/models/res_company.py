@@ -52,3 +52,44 @@ class ResCompany(models.Model):
         help="Small-balance proposals of the rule below this amount are approved and posted "
         "without a manager. 0: never.",
     )
+
+    # ---- doubtful-debt provisions ----
+    collection_provision_auto = fields.Boolean(
+        string="Monthly Provision Proposal",
+        help="On the first days of each month, propose the allowance for doubtful accounts "
+        "as of the previous month's last day.",
+    )
+    collection_provision_journal_id = fields.Many2one(
+        "account.journal",
+        string="Provision Journal",
+        check_company=True,
+        domain="[('type', '=', 'general')]",
+    )
+    collection_provision_expense_account_id = fields.Many2one(
+        "account.account",
+        string="Provision Expense Account",
+        check_company=True,
+        help="Debited with the allowance at each month-end.",
+    )
+    collection_provision_allowance_account_id = fields.Many2one(
+        "account.account",
+        string="Allowance Account",
+        check_company=True,
+        help="The allowance for doubtful accounts (a contra-receivable account), credited.",
+    )
+    collection_provision_rate_current = fields.Float(string="Not Due (%)", digits=(5, 2))
+    collection_provision_rate_1_30 = fields.Float(string="1-30 Days (%)", digits=(5, 2))
+    collection_provision_rate_31_60 = fields.Float(string="31-60 Days (%)", digits=(5, 2))
+    collection_provision_rate_61_90 = fields.Float(string="61-90 Days (%)", digits=(5, 2))
+    collection_provision_rate_91_120 = fields.Float(string="91-120 Days (%)", digits=(5, 2))
+    collection_provision_rate_over_120 = fields.Float(string="Over 120 Days (%)", digits=(5, 2))
+
+    _collection_provision_rates_range = models.Constraint(
+        "CHECK(collection_provision_rate_current BETWEEN 0 AND 100"
+        " AND collection_provision_rate_1_30 BETWEEN 0 AND 100"
+        " AND collection_provision_rate_31_60 BETWEEN 0 AND 100"
+        " AND collection_provision_rate_61_90 BETWEEN 0 AND 100"
+        " AND collection_provision_rate_91_120 BETWEEN 0 AND 100"
+        " AND collection_provision_rate_over_120 BETWEEN 0 AND 100)",
+        "Provision rates lie between 0 and 100 percent.",
+    )

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 
 class ResPartner(models.Model):
@@ -32,6 +32,24 @@ class ResPartner(models.Model):
         string="Bankrupt or Closed",
         tracking=True,
         help="The daily write-off rule proposes everything this customer owes.",
+    )
+    collection_provision_specific = fields.Boolean(
+        string="Specific Provision",
+        company_dependent=True,
+        help="Provide for this customer at its own rate instead of the aging buckets' rates.",
+    )
+    collection_provision_rate = fields.Float(
+        string="Specific Provision (%)",
+        company_dependent=True,
+        digits=(5, 2),
+        help="The share of what this customer owes provided for at each month-end.",
+    )
+    collection_provision_amount = fields.Monetary(
+        string="Doubtful-Debt Allowance",
+        compute="_compute_collection_provision_amount",
+        currency_field="collection_currency_id",
+        groups="account_collections.group_collections_user",
+        help="The allowance of the last posted month-end provision for this customer.",
     )
     collection_level_id = fields.Many2one(
         "account.collection.level",
@@ -123,6 +141,37 @@ class ResPartner(models.Model):
             partner.collection_days_overdue = row.get("days_overdue", 0)
             for name in bucket_fields:
                 partner["collection_" + name] = row.get(name, 0.0)
+
+    @api.depends_context("company")
+    def _compute_collection_provision_amount(self):
+        company = self.env.company
+        last = self.env["account.collection.provision"].search(
+            [("company_id", "=", company.id), ("state", "=", "posted")], order="date desc", limit=1
+        )
+        amounts = (
+            dict(
+                self.env["account.collection.provision.line"]._read_group(
+                    [
+                        ("provision_id", "=", last.id),
+                        ("partner_id", "in", self.commercial_partner_id.ids),
+                    ],
+                    ["partner_id"],
+                    ["amount:sum"],
+                )
+            )
+            if last
+            else {}
+        )
+        for partner in self:
+            partner.collection_provision_amount = amounts.get(partner.commercial_partner_id, 0.0)
+
+    @api.constrains("collection_provision_rate")
+    def _check_collection_provision_rate(self):
+        for partner in self:
+            if not 0 <= partner.collection_provision_rate <= 100:
+                raise ValidationError(
+                    self.env._("A specific provision rate lies between 0 and 100 percent.")
+                )
 
     @api.depends_context("company")
     def _compute_collection_level_id(self):
