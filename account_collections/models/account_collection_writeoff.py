@@ -930,35 +930,3 @@ class AccountCollectionWriteoffLine(models.Model):
                         customer=line.writeoff_id.partner_id.display_name,
                     )
                 )
-
-
-class AccountCollectionOpenItem(models.AbstractModel):
-    _inherit = "account.collection.open.item"
-
-    @api.model
-    def _get_exclusion_reasons(self):
-        """Seam 2: invoices in a proposed or posted write-off leave dunning."""
-        return [
-            *super()._get_exclusion_reasons(),
-            (
-                "writeoff",
-                self.env._("Write-off proposed or posted"),
-                SQL(
-                    """EXISTS (SELECT 1 FROM account_collection_writeoff_line writeoff_line
-                                WHERE writeoff_line.move_id = move.id
-                                  AND writeoff_line.state IN %s)""",
-                    ACTIVE_STATES,
-                ),
-            ),
-        ]
-
-    @api.model
-    def _flush_open_items(self):
-        result = super()._flush_open_items()
-        self.env["account.collection.writeoff.line"].flush_model(["move_id", "state"])
-        return result
-
-    @api.model
-    def _get_exclusion_reasons_by_move(self, moves):
-        self.env["account.collection.writeoff.line"].flush_model(["move_id", "state"])
-        return super()._get_exclusion_reasons_by_move(moves)

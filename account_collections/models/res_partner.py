@@ -272,3 +272,13 @@ class ResPartner(models.Model):
         action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
         action["context"] = {"default_partner_id": self.commercial_partner_id.id}
         return action
+
+    def action_collection_place_with_agency(self):
+        """Propose placing the customer's overdue invoices with a collection agency."""
+        self.ensure_one()
+        placement = self.env["account.collection.placement"]._propose(self, self.env.company)
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_collections.action_account_collection_placement"
+        )
+        action.update({"res_id": placement.id, "views": [(False, "form")], "view_mode": "form"})
+        return action
