@@ -5,7 +5,7 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_date
 
 from ..engine import provision as provision_rules
@@ -90,6 +90,18 @@ class AccountCollectionProvision(models.Model):
         for provision in self:
             provision.amount_base = sum(provision.line_ids.mapped("amount_base"))
             provision.amount_total = sum(provision.line_ids.mapped("amount"))
+
+    # ------------------------------------------------------------------
+    # CONSTRAINT
+    # ------------------------------------------------------------------
+
+    @api.constrains("date")
+    def _check_month_end(self):
+        for provision in self:
+            if (provision.date + timedelta(days=1)).day != 1:
+                raise ValidationError(
+                    self.env._("A provision is computed as of a month's last day.")
+                )
 
     # ------------------------------------------------------------------
     # LOW-LEVEL

@@ -19,6 +19,32 @@ BATCH_SIZE = 500
 #: States in which a write-off holds its invoices: no other proposal, no dunning.
 ACTIVE_STATES = ("proposed", "waiting", "posted")
 
+#: What a proposal is made of: fixed once approved (the note stays open).
+LOCKED_FIELDS = frozenset(
+    {
+        "partner_id",
+        "company_id",
+        "reason_id",
+        "method",
+        "accounting_date",
+        "line_ids",
+        "state",
+        "origin",
+        "date",
+        "approved_by_id",
+        "accounting_approved_by_id",
+        "approved_date",
+        "auto_approved",
+    }
+)
+
+#: Per state, the locked fields a user may still change.
+EDITABLE_FIELDS = {
+    "proposed": frozenset({"partner_id", "company_id", "reason_id", "method",
+                           "accounting_date", "line_ids"}),
+    "waiting": frozenset({"accounting_date"}),
+}  # fmt: skip
+
 
 class AccountCollectionWriteoff(models.Model):
     """A write-off proposal of a customer's invoices, its approval and its posting.
@@ -196,10 +222,10 @@ class AccountCollectionWriteoff(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        locked = set(vals) - {"note", "message_main_attachment_id", "activity_ids"}
-        if locked and not self.env.context.get("collection_writeoff_internal"):
+        if not self.env.context.get("collection_writeoff_internal"):
             for writeoff in self:
-                if writeoff.state not in ("proposed", "waiting"):
+                editable = EDITABLE_FIELDS.get(writeoff.state, frozenset())
+                if set(vals) & LOCKED_FIELDS - editable:
                     raise UserError(
                         self.env._(
                             "%(name)s is %(state)s: it stays as it is.",
@@ -595,7 +621,7 @@ class AccountCollectionWriteoff(models.Model):
         for line in self.line_ids:
             move = line.move_id
             if move.currency_id.compare_amounts(move.amount_residual, line.amount_residual):
-                line.write(
+                line.with_context(collection_writeoff_internal=True).write(
                     {
                         "amount_residual": move.amount_residual,
                         "amount_residual_company": abs(move.amount_residual_signed),
@@ -915,6 +941,27 @@ class AccountCollectionWriteoffLine(models.Model):
             line.due_date = move.invoice_date_due
             line.amount_residual = move.amount_residual
             line.amount_residual_company = abs(move.amount_residual_signed)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines._check_proposed()
+        return lines
+
+    def write(self, vals):
+        self._check_proposed()
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_approved(self):
+        self._check_proposed()
+
+    def _check_proposed(self):
+        """Lines change while proposed only (and when posting brings them up to date)."""
+        if self.env.context.get("collection_writeoff_internal"):
+            return
+        if any(line.writeoff_id.state != "proposed" for line in self):
+            raise UserError(self.env._("The invoices of an approved write-off stay as they are."))
 
     @api.constrains("move_id", "writeoff_id")
     def _check_customer(self):

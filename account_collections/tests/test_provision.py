@@ -157,6 +157,10 @@ class TestProvision(CollectionsCommon):
         provision.with_user(self.manager).action_reject()
         self.assertTrue(self._provision("2026-03-31"))
 
+    def test_as_of_a_month_end_only(self):
+        with self.assertRaises(ValidationError):
+            self.Provision.create({"company_id": self.company.id, "date": "2026-03-15"})
+
     def test_rates_are_percentages(self):
         with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.cr.savepoint():
             self.company.collection_provision_rate_over_120 = 150

@@ -209,9 +209,12 @@ class TestWriteoffProposal(WriteoffCommon):
                 {"amount_residual": 0.0, "payment_state": "paid"},
             ],
         )
-        # a posted write-off is not edited
+        # a posted write-off is not edited, nor its invoices
         with self.assertRaises(UserError):
             writeoff.with_user(self.manager).write({"reason_id": self.reason_uncollectible.id})
+        with self.assertRaises(UserError):
+            writeoff.line_ids[0].with_user(self.manager).unlink()
+        writeoff.with_user(self.manager).note = "Customer dissolved on 2026-03-01."
 
     def test_payment_since_the_proposal_is_taken_into_account(self):
         writeoff = self._propose(self.inv_old)
@@ -228,6 +231,9 @@ class TestWriteoffProposal(WriteoffCommon):
         writeoff.with_user(self.manager).action_approve()
         self.assertRecordValues(writeoff, [{"state": "waiting", "approved_by_id": self.manager.id}])
         self.assertFalse(writeoff.move_ids)
+        # once approved, the collector changes nothing but the posting date
+        with self.assertRaises(UserError):
+            writeoff.with_user(self.collector).write({"line_ids": [Command.clear()]})
         with self.assertRaises(AccessError):
             writeoff.with_user(self.manager).action_approve()
         writeoff.with_user(self.accountant).action_approve()
