@@ -144,6 +144,11 @@ class TestProvision(CollectionsCommon):
         self.assertIn("first open date", provision.message_ids[0].body)
 
     def test_rights_and_one_per_month(self):
+        billing = new_test_user(
+            self.env, login="prov_billing", groups="account.group_account_invoice"
+        )
+        with self.assertRaises(AccessError):
+            self.Provision.with_user(billing).search([])
         with self.assertRaises(AccessError):
             self.Provision.with_user(self.collector).create(
                 {"company_id": self.company.id, "date": "2026-03-31"}

@@ -249,6 +249,21 @@ class TestWriteoffProposal(WriteoffCommon):
         )
         self.assertEqual(big.payment_state, "paid")
 
+    def test_an_accounting_manager_gives_both_approvals(self):
+        big = self._invoice(self.customer, 1500, "2025-05-31")
+        writeoff = self._propose(big)
+        writeoff.with_user(self.accountant).action_approve()
+        self.assertRecordValues(
+            writeoff,
+            [
+                {
+                    "state": "posted",
+                    "approved_by_id": self.accountant.id,
+                    "accounting_approved_by_id": self.accountant.id,
+                }
+            ],
+        )
+
     def test_below_the_limit_no_accounting_approval(self):
         writeoff = self._propose(self.inv_old)
         self.assertFalse(writeoff.needs_accounting_approval)
