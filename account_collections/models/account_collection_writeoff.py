@@ -151,6 +151,16 @@ class AccountCollectionWriteoff(models.Model):
         "account.move", "collection_writeoff_id", string="Entries", readonly=True
     )
     move_count = fields.Integer(compute="_compute_move_count", string="Entry Count")
+    recovery_move_ids = fields.One2many(
+        "account.move",
+        "collection_writeoff_recovery_id",
+        string="Recoveries",
+        readonly=True,
+        help="Payments received after the write-off, booked as bad debt recovered.",
+    )
+    amount_recovered = fields.Monetary(
+        string="Recovered", compute="_compute_amount_recovered", store=True
+    )
     communication_ids = fields.Many2many(
         "account.collection.communication",
         compute="_compute_communication_ids",
@@ -185,6 +195,15 @@ class AccountCollectionWriteoff(models.Model):
                 to_minor(currency, writeoff.company_id.collection_writeoff_approval_limit),
             )
             writeoff.needs_accounting_approval = "accounting" in needed
+
+    @api.depends("recovery_move_ids.amount_total_signed", "recovery_move_ids.state")
+    def _compute_amount_recovered(self):
+        for writeoff in self:
+            writeoff.amount_recovered = sum(
+                writeoff.recovery_move_ids.filtered(lambda m: m.state == "posted").mapped(
+                    "amount_total_signed"
+                )
+            )
 
     @api.depends("move_ids")
     def _compute_move_count(self):
@@ -863,6 +882,111 @@ class AccountCollectionWriteoff(models.Model):
             )
             if messages.get(writeoff):
                 body += Markup("<br/>") + messages[writeoff]
+            writeoff.message_post(body=body)
+
+    # ------------------------------------------------------------------
+    # BUSINESS: recovery
+    # ------------------------------------------------------------------
+
+    def action_book_recovery(self):
+        """Book the customer's unapplied payments as bad debt recovered.
+
+        What the customer paid since (open credits on its receivable, seam 1),
+        up to what was written off and not yet recovered, moves from the
+        receivable to the company's recovery income account; the new
+        receivable line is reconciled with the payments. The write-off stays.
+        """
+        self._check_collections_manager()
+        if any(writeoff.state != "posted" for writeoff in self):
+            raise UserError(self.env._("Only posted write-offs recover payments."))
+        self.sudo()._book_recoveries()
+        return True
+
+    def _book_recoveries(self):
+        open_items = self.env["account.collection.open.item"]
+        for writeoff in self:
+            company = writeoff.company_id
+            currency = company.currency_id
+            account = company.collection_writeoff_recovery_account_id
+            if not account:
+                raise UserError(
+                    self.env._(
+                        "Set the bad debt recovered account of %(company)s in the settings "
+                        "(Collections) first.",
+                        company=company.name,
+                    )
+                )
+            open_items._flush_open_items()
+            rows = self.env.execute_query(
+                SQL(
+                    "SELECT id, -amount FROM (%s) items WHERE amount < 0 ORDER BY due_date, id",
+                    open_items._open_items_sql(
+                        open_items._as_of_dates(company), [writeoff.partner_id.id]
+                    ),
+                )
+            )
+            to_recover = writeoff.amount_total - writeoff.amount_recovered
+            credits = self.env["account.move.line"]
+            amount = 0.0
+            lines = credits.browse([line_id for line_id, _credit in rows])
+            for line, (_line_id, credit) in zip(lines, rows, strict=True):
+                if currency.compare_amounts(amount, to_recover) >= 0:
+                    break
+                if credits and line.account_id != credits[0].account_id:
+                    continue  # one receivable account per recovery entry
+                credits |= line
+                amount += min(credit, to_recover - amount)
+            amount = currency.round(amount)
+            if currency.is_zero(amount):
+                raise UserError(
+                    self.env._(
+                        "%(customer)s has no unapplied payment to book against %(name)s.",
+                        customer=writeoff.partner_id.display_name,
+                        name=writeoff.name,
+                    )
+                )
+            journal = company.collection_writeoff_journal_id or credits.move_id.journal_id[:1]
+            today = open_items._company_today(company)
+            date, message = self._first_open_date(company, today, journal, has_tax=False)
+            label = self.env._("Bad debt recovered: %(name)s", name=writeoff.name)
+            move = self.env["account.move"].create(
+                {
+                    "move_type": "entry",
+                    "company_id": company.id,
+                    "journal_id": journal.id,
+                    "date": date,
+                    "ref": label,
+                    "partner_id": writeoff.partner_id.id,
+                    "collection_writeoff_recovery_id": writeoff.id,
+                    "line_ids": [
+                        Command.create(
+                            {
+                                "name": label,
+                                "account_id": credits[0].account_id.id,
+                                "partner_id": writeoff.partner_id.id,
+                                "balance": amount,
+                            }
+                        ),
+                        Command.create(
+                            {
+                                "name": label,
+                                "account_id": account.id,
+                                "partner_id": writeoff.partner_id.id,
+                                "balance": -amount,
+                            }
+                        ),
+                    ],
+                }
+            )
+            move._post(soft=False)
+            receivable = move.line_ids.filtered(lambda line: line.balance > 0)
+            (receivable + credits).reconcile()
+            body = Markup("%s %s") % (
+                self.env._("Recovered %(amount)s:", amount=currency.format(amount)),
+                move._get_html_link(),
+            )
+            if message:
+                body += Markup("<br/>") + message
             writeoff.message_post(body=body)
 
     # ------------------------------------------------------------------

@@ -27,6 +27,14 @@ class AccountMove(models.Model):
         index="btree_not_null",
         help="The write-off this entry (or credit note) books.",
     )
+    collection_writeoff_recovery_id = fields.Many2one(
+        "account.collection.writeoff",
+        string="Recovery Of",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="The write-off whose debt this entry books as recovered.",
+    )
     collection_exclusion_reasons = fields.Char(
         string="Out of Dunning",
         compute="_compute_collection_exclusion_reasons",

@@ -25,6 +25,13 @@ class ResCompany(models.Model):
         domain="[('account_type', 'in', ('expense', 'expense_other'))]",
         help="Written-off amounts are booked to this account (both methods).",
     )
+    collection_writeoff_recovery_account_id = fields.Many2one(
+        "account.account",
+        string="Bad Debt Recovered Account",
+        check_company=True,
+        domain="[('account_type', 'in', ('income', 'income_other'))]",
+        help="Payments received for written-off debts are booked to this income account.",
+    )
     collection_writeoff_approval_limit = fields.Monetary(
         string="Accounting Approval Above",
         currency_field="currency_id",

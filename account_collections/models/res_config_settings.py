@@ -23,6 +23,9 @@ class ResConfigSettings(models.TransientModel):
     collection_writeoff_account_id = fields.Many2one(
         related="company_id.collection_writeoff_account_id", readonly=False
     )
+    collection_writeoff_recovery_account_id = fields.Many2one(
+        related="company_id.collection_writeoff_recovery_account_id", readonly=False
+    )
     collection_writeoff_approval_limit = fields.Monetary(
         related="company_id.collection_writeoff_approval_limit", readonly=False
     )

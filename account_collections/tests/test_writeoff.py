@@ -300,6 +300,55 @@ class TestWriteoffProposal(WriteoffCommon):
         self.assertFalse(self.inv_old.collection_exclusion_reasons)
         self.assertEqual(self._propose(self.inv_old).amount_total, 300.0)
 
+    def test_recovery_after_write_off(self):
+        income = self.env["account.account"].create(
+            {"name": "Bad debts recovered", "code": "758100", "account_type": "income_other"}
+        )
+        self.company.collection_writeoff_recovery_account_id = income
+        writeoff = self._propose(self.inv_old)
+        writeoff.with_user(self.manager).action_approve()
+        with self.assertRaises(UserError):  # nothing received yet
+            writeoff.with_user(self.manager).action_book_recovery()
+        bank = self.company_data["default_journal_bank"]
+        receipt = self.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "journal_id": bank.id,
+                "date": "2026-03-30",
+                "line_ids": [
+                    Command.create(
+                        {"account_id": bank.default_account_id.id, "debit": 500,
+                         "partner_id": self.customer.id}
+                    ),
+                    Command.create(
+                        {"account_id": self.receivable.id, "credit": 500,
+                         "partner_id": self.customer.id}
+                    ),
+                ],
+            }
+        )  # fmt: skip
+        receipt.action_post()
+        with self.assertRaises(AccessError):
+            writeoff.with_user(self.collector).action_book_recovery()
+        writeoff.with_user(self.manager).action_book_recovery()
+        recovery = writeoff.recovery_move_ids
+        self.assertRecordValues(
+            recovery.line_ids.sorted("balance"),
+            [
+                {"account_id": income.id, "balance": -300.0, "reconciled": False},
+                {"account_id": self.receivable.id, "balance": 300.0, "reconciled": True},
+            ],
+        )
+        self.assertEqual(writeoff.amount_recovered, 300.0)
+        # only what was written off is recovered: 200 of the receipt stays unapplied
+        received = receipt.line_ids.filtered(lambda line: line.account_id == self.receivable)
+        self.assertEqual(received.amount_residual, -200.0)
+        with self.assertRaises(UserError):  # all recovered
+            writeoff.with_user(self.manager).action_book_recovery()
+        # the written-off invoice stays paid, the write-off posted
+        self.assertEqual(self.inv_old.payment_state, "paid")
+        self.assertEqual(writeoff.state, "posted")
+
     def test_lock_date_posts_at_the_first_open_date(self):
         writeoff = self._propose(self.inv_old)
         writeoff.accounting_date = "2026-02-15"
