@@ -5,7 +5,7 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_date, split_every
 
 from ..engine import writeoff as writeoff_rules
@@ -1094,7 +1094,7 @@ class AccountCollectionWriteoffLine(models.Model):
                 line.move_id.commercial_partner_id
                 != line.writeoff_id.partner_id.commercial_partner_id
             ):
-                raise UserError(
+                raise ValidationError(
                     self.env._(
                         "%(move)s is not an invoice of %(customer)s.",
                         move=line.move_id.display_name,
