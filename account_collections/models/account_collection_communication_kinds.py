@@ -28,12 +28,14 @@ class AccountCollectionCommunication(models.Model):
             ("hold_notice", "Credit Hold Notice"),
             ("hold_release", "Credit Hold Release"),
             ("statement", "Statement of Account"),
+            ("agency_notice", "Placement Notice"),
         ],
         ondelete={
             "plan_agreement": "cascade",
             "hold_notice": "cascade",
             "hold_release": "cascade",
             "statement": "cascade",
+            "agency_notice": "cascade",
         },
     )
     plan_id = fields.Many2one(

@@ -135,3 +135,61 @@ class AccountCollectionDemo(models.AbstractModel):
         )
         move.action_post()
         return move.line_ids.filtered(lambda line: line.account_id == receivable)
+
+    @api.model
+    def _setup_demo_escalation(self, company_id, writeoff_partner_id, agency_partner_id):
+        """Write-off, provision and agency settings for the demo, and a proposal to approve.
+
+        :param writeoff_partner_id: a demo customer whose open invoices are
+            proposed for write-off, ready for a manager to approve.
+        :param agency_partner_id: the demo collection agency.
+        """
+        company = self.env["res.company"].browse(company_id)
+        env = self.with_company(company).with_context(allowed_company_ids=company.ids).env
+        Account = env["account.account"]
+        accounts = {}
+        for code, name, account_type in (
+            ("655100", "Bad Debts", "expense"),
+            ("681700", "Doubtful Debts Expense", "expense"),
+            ("491000", "Allowance for Doubtful Accounts", "asset_current"),
+        ):
+            accounts[code] = Account.search(
+                [*Account._check_company_domain(company), ("code", "=", code)], limit=1
+            ) or Account.create({"code": code, "name": name, "account_type": account_type})
+        journal = env["account.journal"].search(
+            [*env["account.journal"]._check_company_domain(company), ("type", "=", "general")],
+            limit=1,
+        )
+        company.write(
+            {
+                "collection_writeoff_journal_id": journal.id,
+                "collection_writeoff_account_id": accounts["655100"].id,
+                "collection_writeoff_approval_limit": 5000.0,
+                "collection_writeoff_days": 300,
+                "collection_writeoff_small_balance": 50.0,
+                "collection_writeoff_auto_approve_limit": 20.0,
+                "collection_provision_journal_id": journal.id,
+                "collection_provision_expense_account_id": accounts["681700"].id,
+                "collection_provision_allowance_account_id": accounts["491000"].id,
+                "collection_provision_rate_1_30": 1.0,
+                "collection_provision_rate_31_60": 5.0,
+                "collection_provision_rate_61_90": 10.0,
+                "collection_provision_rate_91_120": 25.0,
+                "collection_provision_rate_over_120": 50.0,
+            }
+        )
+        env["account.collection.agency"].create(
+            {
+                "partner_id": agency_partner_id,
+                "company_id": company.id,
+                "commission_rate": 15.0,
+                "recall_days": 120,
+            }
+        )
+        Writeoff = env["account.collection.writeoff"]
+        partner = env["res.partner"].browse(writeoff_partner_id)
+        moves = Writeoff._get_proposable_moves(partner, company)
+        if moves:
+            Writeoff._propose(
+                moves, note="The customer closed its business; our letters come back unopened."
+            )

@@ -835,35 +835,3 @@ class AccountCollectionPlanLine(models.Model):
             line.amount_open = from_minor(currency, status.open)
             line.days_late = status.days_late
             line.payment_state = status.state
-
-
-class AccountCollectionOpenItem(models.AbstractModel):
-    """Seam 2: the invoices of an active payment plan are out of dunning."""
-
-    _inherit = "account.collection.open.item"
-
-    @api.model
-    def _get_exclusion_reasons(self):
-        return [
-            *super()._get_exclusion_reasons(),
-            (
-                "payment_plan",
-                self.env._("In an active payment plan"),
-                SQL(
-                    """EXISTS (SELECT 1 FROM account_collection_plan_move_rel plan_rel
-                                 JOIN account_collection_plan plan
-                                   ON plan.id = plan_rel.plan_id
-                                WHERE plan_rel.move_id = move.id AND plan.state = 'active')"""
-                ),
-            ),
-        ]
-
-    @api.model
-    def _flush_open_items(self):
-        self.env["account.collection.plan"].flush_model(["state", "move_ids"])
-        return super()._flush_open_items()
-
-    @api.model
-    def _get_exclusion_reasons_by_move(self, moves):
-        self.env["account.collection.plan"].flush_model(["state", "move_ids"])
-        return super()._get_exclusion_reasons_by_move(moves)

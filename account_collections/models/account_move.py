@@ -19,6 +19,22 @@ class AccountMove(models.Model):
         tracking=True,
         help="Dunning pauses on this invoice while the customer disputes it.",
     )
+    collection_writeoff_id = fields.Many2one(
+        "account.collection.writeoff",
+        string="Write-off",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="The write-off this entry (or credit note) books.",
+    )
+    collection_writeoff_recovery_id = fields.Many2one(
+        "account.collection.writeoff",
+        string="Recovery Of",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="The write-off whose debt this entry books as recovered.",
+    )
     collection_exclusion_reasons = fields.Char(
         string="Out of Dunning",
         compute="_compute_collection_exclusion_reasons",
@@ -172,3 +188,8 @@ class AccountMove(models.Model):
             "res_id": self.collection_plan_id.id,
             "views": [(False, "form")],
         }
+
+    def action_collection_propose_writeoff(self):
+        """Propose writing off the selected invoices: one proposal per customer."""
+        writeoffs = self.env["account.collection.writeoff"]._propose(self)
+        return writeoffs.action_open()

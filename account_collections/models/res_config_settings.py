@@ -40,3 +40,59 @@ class ResConfigSettings(models.TransientModel):
             settings.collection_default_policy_id = self.env["account.collection.policy"].search(
                 [("company_id", "=", settings.company_id.id), ("is_default", "=", True)], limit=1
             )
+
+    collection_writeoff_journal_id = fields.Many2one(
+        related="company_id.collection_writeoff_journal_id", readonly=False
+    )
+    collection_writeoff_account_id = fields.Many2one(
+        related="company_id.collection_writeoff_account_id", readonly=False
+    )
+    collection_writeoff_recovery_account_id = fields.Many2one(
+        related="company_id.collection_writeoff_recovery_account_id", readonly=False
+    )
+    collection_writeoff_approval_limit = fields.Monetary(
+        related="company_id.collection_writeoff_approval_limit", readonly=False
+    )
+    collection_writeoff_auto_propose = fields.Boolean(
+        related="company_id.collection_writeoff_auto_propose", readonly=False
+    )
+    collection_writeoff_days = fields.Integer(
+        related="company_id.collection_writeoff_days", readonly=False
+    )
+    collection_writeoff_small_balance = fields.Monetary(
+        related="company_id.collection_writeoff_small_balance", readonly=False
+    )
+    collection_writeoff_auto_approve_limit = fields.Monetary(
+        related="company_id.collection_writeoff_auto_approve_limit", readonly=False
+    )
+
+    collection_provision_auto = fields.Boolean(
+        related="company_id.collection_provision_auto", readonly=False
+    )
+    collection_provision_journal_id = fields.Many2one(
+        related="company_id.collection_provision_journal_id", readonly=False
+    )
+    collection_provision_expense_account_id = fields.Many2one(
+        related="company_id.collection_provision_expense_account_id", readonly=False
+    )
+    collection_provision_allowance_account_id = fields.Many2one(
+        related="company_id.collection_provision_allowance_account_id", readonly=False
+    )
+    collection_provision_rate_current = fields.Float(
+        related="company_id.collection_provision_rate_current", readonly=False
+    )
+    collection_provision_rate_1_30 = fields.Float(
+        related="company_id.collection_provision_rate_1_30", readonly=False
+    )
+    collection_provision_rate_31_60 = fields.Float(
+        related="company_id.collection_provision_rate_31_60", readonly=False
+    )
+    collection_provision_rate_61_90 = fields.Float(
+        related="company_id.collection_provision_rate_61_90", readonly=False
+    )
+    collection_provision_rate_91_120 = fields.Float(
+        related="company_id.collection_provision_rate_91_120", readonly=False
+    )
+    collection_provision_rate_over_120 = fields.Float(
+        related="company_id.collection_provision_rate_over_120", readonly=False
+    )

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
 
 
 class ResPartner(models.Model):
@@ -26,6 +27,29 @@ class ResPartner(models.Model):
         string="Do Not Contact",
         tracking=True,
         help="The addon sends this customer nothing: no email, no letter.",
+    )
+    collection_bankrupt = fields.Boolean(
+        string="Bankrupt or Closed",
+        tracking=True,
+        help="The daily write-off rule proposes everything this customer owes.",
+    )
+    collection_provision_specific = fields.Boolean(
+        string="Specific Provision",
+        company_dependent=True,
+        help="Provide for this customer at its own rate instead of the aging buckets' rates.",
+    )
+    collection_provision_rate = fields.Float(
+        string="Specific Provision (%)",
+        company_dependent=True,
+        digits=(5, 2),
+        help="The share of what this customer owes provided for at each month-end.",
+    )
+    collection_provision_amount = fields.Monetary(
+        string="Doubtful-Debt Allowance",
+        compute="_compute_collection_provision_amount",
+        currency_field="collection_currency_id",
+        groups="account_collections.group_collections_user",
+        help="The allowance of the last posted month-end provision for this customer.",
     )
     collection_level_id = fields.Many2one(
         "account.collection.level",
@@ -239,6 +263,37 @@ class ResPartner(models.Model):
                 partner["collection_" + name] = row.get(name, 0.0)
 
     @api.depends_context("company")
+    def _compute_collection_provision_amount(self):
+        company = self.env.company
+        last = self.env["account.collection.provision"].search(
+            [("company_id", "=", company.id), ("state", "=", "posted")], order="date desc", limit=1
+        )
+        amounts = (
+            dict(
+                self.env["account.collection.provision.line"]._read_group(
+                    [
+                        ("provision_id", "=", last.id),
+                        ("partner_id", "in", self.commercial_partner_id.ids),
+                    ],
+                    ["partner_id"],
+                    ["amount:sum"],
+                )
+            )
+            if last
+            else {}
+        )
+        for partner in self:
+            partner.collection_provision_amount = amounts.get(partner.commercial_partner_id, 0.0)
+
+    @api.constrains("collection_provision_rate")
+    def _check_collection_provision_rate(self):
+        for partner in self:
+            if not 0 <= partner.collection_provision_rate <= 100:
+                raise ValidationError(
+                    self.env._("A specific provision rate lies between 0 and 100 percent.")
+                )
+
+    @api.depends_context("company")
     def _compute_collection_level_id(self):
         company = self.env.company
         run = self.env["account.collection.run"].new(
@@ -367,4 +422,39 @@ class ResPartner(models.Model):
         action["name"] = self.env._(
             "Open invoices of %(name)s", name=self.commercial_partner_id.display_name
         )
+        return action
+
+    def action_collection_propose_writeoff(self):
+        """Propose writing off the customer's open invoices in the current company."""
+        self.ensure_one()
+        Writeoff = self.env["account.collection.writeoff"]
+        moves = Writeoff._get_proposable_moves(self, self.env.company)
+        if not moves:
+            raise UserError(
+                self.env._(
+                    "%(name)s has no open invoice to write off (invoices already in a write-off "
+                    "proposal are left out).",
+                    name=self.commercial_partner_id.display_name,
+                )
+            )
+        return Writeoff._propose(moves).action_open()
+
+    def action_open_collection_writeoffs(self):
+        """The write-offs of this customer."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_collections.action_account_collection_writeoff"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action
+
+    def action_collection_place_with_agency(self):
+        """Propose placing the customer's overdue invoices with a collection agency."""
+        self.ensure_one()
+        placement = self.env["account.collection.placement"]._propose(self, self.env.company)
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_collections.action_account_collection_placement"
+        )
+        action.update({"res_id": placement.id, "views": [(False, "form")], "view_mode": "form"})
         return action

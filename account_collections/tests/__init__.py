@@ -6,3 +6,6 @@ from . import test_aging_report
 from . import test_kpi_snapshot
 from . import test_activity_report
 from . import test_statement
+from . import test_writeoff
+from . import test_provision
+from . import test_placement

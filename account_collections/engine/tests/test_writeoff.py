@@ -1,0 +1,94 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+from engine.writeoff import (
+    BANKRUPTCY,
+    SMALL_BALANCE,
+    UNCOLLECTIBLE,
+    OpenInvoice,
+    Thresholds,
+    approvals_needed,
+    propose,
+)
+
+OLD = OpenInvoice(1, 400, 50_000)
+RECENT = OpenInvoice(2, 20, 30_000)
+NOT_DUE = OpenInvoice(3, -5, 10_000)
+
+
+def test_nothing_owed_nothing_proposed():
+    assert propose([], 0, Thresholds(days_overdue=1)) is None
+    assert propose([OpenInvoice(1, 500, 0)], 0, Thresholds(days_overdue=1)) is None
+
+
+def test_days_overdue_picks_only_old_invoices():
+    proposal = propose([RECENT, OLD, NOT_DUE], 90_000, Thresholds(days_overdue=365))
+    assert proposal.reason == UNCOLLECTIBLE
+    assert proposal.keys == (1,)
+    assert proposal.amount == 50_000
+    assert not proposal.auto_approve
+
+
+def test_threshold_off_proposes_nothing():
+    assert propose([OLD], 50_000, Thresholds()) is None
+
+
+def test_bankrupt_customer_everything_owed():
+    proposal = propose([RECENT, OLD, NOT_DUE], 90_000, Thresholds(), bankrupt=True)
+    assert proposal.reason == BANKRUPTCY
+    assert proposal.keys == (1, 2, 3)
+    assert proposal.amount == 90_000
+
+
+def test_small_balance_and_auto_approval():
+    small = [OpenInvoice(7, 40, 300), OpenInvoice(8, 10, 200)]
+    thresholds = Thresholds(days_overdue=365, small_balance=1_000, auto_approve=600)
+    proposal = propose(small, 500, thresholds)
+    assert proposal.reason == SMALL_BALANCE
+    assert proposal.keys == (7, 8)
+    assert proposal.amount == 500
+    assert proposal.auto_approve
+    # above the lower threshold it waits for a manager
+    assert not propose(small, 500, Thresholds(small_balance=1_000, auto_approve=500)).auto_approve
+
+
+def test_small_balance_needs_something_overdue_and_a_positive_balance():
+    thresholds = Thresholds(small_balance=1_000)
+    assert propose([OpenInvoice(7, 0, 300)], 300, thresholds) is None
+    assert propose([OpenInvoice(7, 5, 300)], 0, thresholds) is None
+    assert propose([OpenInvoice(7, 5, 3_000)], 3_000, thresholds) is None
+
+
+def test_approvals():
+    assert approvals_needed(10_000, 0) == ("collections",)
+    assert approvals_needed(10_000, 10_000) == ("collections",)
+    assert approvals_needed(10_001, 10_000) == ("collections", "accounting")
+
+
+@given(
+    st.lists(
+        st.builds(
+            OpenInvoice,
+            st.integers(1, 10_000),
+            st.integers(-30, 2_000),
+            st.integers(1, 10**7),
+        ),
+        unique_by=lambda invoice: invoice.key,
+        max_size=20,
+    ),
+    st.integers(0, 1_000),
+    st.integers(0, 10**6),
+    st.booleans(),
+)
+def test_proposal_lists_owed_invoices_with_their_total(invoices, days, small, bankrupt):
+    balance = sum(invoice.amount for invoice in invoices)
+    proposal = propose(invoices, balance, Thresholds(days, small, small // 2), bankrupt)
+    if proposal is None:
+        return
+    by_key = {invoice.key: invoice for invoice in invoices}
+    assert proposal.keys and set(proposal.keys) <= set(by_key)
+    assert proposal.amount == sum(by_key[key].amount for key in proposal.keys)
+    if proposal.reason == UNCOLLECTIBLE:
+        assert all(by_key[key].days_overdue >= days for key in proposal.keys)
+    if proposal.auto_approve:
+        assert proposal.reason == SMALL_BALANCE and proposal.amount < small // 2

@@ -1,0 +1,425 @@
+import csv
+import io
+from collections import defaultdict
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+#: States in which a placement holds its invoices: out of dunning, no other placement.
+ACTIVE_STATES = ("proposed", "placed")
+
+#: Columns of the file sent to the agency, in order.
+EXPORT_COLUMNS = (
+    "customer",
+    "vat",
+    "street",
+    "zip",
+    "city",
+    "country",
+    "email",
+    "phone",
+    "invoice",
+    "invoice_date",
+    "due_date",
+    "days_overdue",
+    "currency",
+    "open_amount",
+    "reminders_sent",
+    "last_reminder",
+)
+
+
+class AccountCollectionPlacement(models.Model):
+    """A customer's overdue invoices placed with a collection agency.
+
+    Proposed by hand, placed on a collections manager's approval: the
+    invoices and their open amounts are recorded at that moment, the customer
+    gets a placement notice through the send service (seams 3 and 4) and the
+    invoices leave dunning (seam 2) until the placement is recalled.
+    """
+
+    _name = "account.collection.placement"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _description = "Collections: placement with a collection agency"
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    agency_id = fields.Many2one(
+        "account.collection.agency",
+        required=True,
+        check_company=True,
+        tracking=True,
+        default=lambda self: self.env["account.collection.agency"].search(
+            [("company_id", "=", self.env.company.id)], limit=1
+        ),
+    )
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True, tracking=True
+    )
+    date = fields.Date(string="Placed On", readonly=True, copy=False)
+    recall_date = fields.Date(
+        compute="_compute_recall_date",
+        store=True,
+        help="Due for recall on this day, by the agency's contract, if not collected.",
+    )
+    commission_rate = fields.Float(
+        string="Commission (%)",
+        digits=(5, 2),
+        readonly=True,
+        help="The agency's commission when placed.",
+    )
+    state = fields.Selection(
+        [
+            ("proposed", "Proposed"),
+            ("placed", "Placed"),
+            ("recalled", "Recalled"),
+            ("cancelled", "Cancelled"),
+        ],
+        required=True,
+        default="proposed",
+        readonly=True,
+        index=True,
+        tracking=True,
+    )
+    line_ids = fields.One2many(
+        "account.collection.placement.line", "placement_id", string="Invoices", copy=False
+    )
+    amount_total = fields.Monetary(
+        string="Amount Placed", compute="_compute_amount_total", store=True
+    )
+    communication_id = fields.Many2one(
+        "account.collection.communication", string="Placement Notice", readonly=True, copy=False
+    )
+    note = fields.Text()
+
+    # ------------------------------------------------------------------
+    # COMPUTE
+    # ------------------------------------------------------------------
+
+    @api.depends("partner_id", "agency_id")
+    def _compute_name(self):
+        for placement in self:
+            placement.name = self.env._(
+                "%(customer)s with %(agency)s",
+                customer=placement.partner_id.name or "",
+                agency=placement.agency_id.name or "",
+            )
+
+    @api.depends("date", "agency_id.recall_days")
+    def _compute_recall_date(self):
+        for placement in self:
+            placement.recall_date = placement.date and placement.date + timedelta(
+                days=placement.agency_id.recall_days
+            )
+
+    @api.depends("line_ids.amount_residual_company")
+    def _compute_amount_total(self):
+        for placement in self:
+            placement.amount_total = placement.currency_id.round(
+                sum(placement.line_ids.mapped("amount_residual_company"))
+            )
+
+    # ------------------------------------------------------------------
+    # BUSINESS: proposing
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _get_placeable_moves(self, partners, company):
+        """The customers' overdue invoices (seam 1) not placed nor being placed."""
+        open_items = self.env["account.collection.open.item"]
+        open_items._flush_open_items()
+        self.env["account.collection.placement.line"].flush_model(["move_id", "state"])
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT DISTINCT items.move_id
+                     FROM (%s) items
+                     JOIN account_move move ON move.id = items.move_id
+                    WHERE items.amount > 0 AND items.days_overdue > 0
+                      AND move.move_type IN ('out_invoice', 'out_receipt')
+                      AND NOT EXISTS (SELECT 1 FROM account_collection_placement_line pl
+                                       WHERE pl.move_id = items.move_id AND pl.state IN %s)
+                    ORDER BY items.move_id""",
+                open_items._open_items_sql(
+                    open_items._as_of_dates(company),
+                    partners.commercial_partner_id.ids,
+                    skip_excluded=True,
+                ),
+                ACTIVE_STATES,
+            )
+        )
+        return self.env["account.move"].browse([move_id for (move_id,) in rows])
+
+    @api.model
+    def _propose(self, partner, company, agency=None):
+        """A placement proposal of the customer's overdue invoices."""
+        agency = agency or self.env["account.collection.agency"].search(
+            [("company_id", "=", company.id)], limit=1
+        )
+        if not agency:
+            raise UserError(
+                self.env._("Set up a collection agency first (Configuration > Collections).")
+            )
+        moves = self._get_placeable_moves(partner, company)
+        if not moves:
+            raise UserError(
+                self.env._(
+                    "%(name)s has no overdue invoice to place (disputed, excluded, written-off "
+                    "or already placed invoices are left out).",
+                    name=partner.commercial_partner_id.display_name,
+                )
+            )
+        return self.create(
+            {
+                "company_id": company.id,
+                "agency_id": agency.id,
+                "partner_id": partner.commercial_partner_id.id,
+                "line_ids": [Command.create({"move_id": move.id}) for move in moves],
+            }
+        )
+
+    # ------------------------------------------------------------------
+    # BUSINESS: placing and recalling
+    # ------------------------------------------------------------------
+
+    def _check_collections_manager(self):
+        if not self.env.user.has_group("account_collections.group_collections_manager"):
+            raise AccessError(self.env._("Only collections managers place or recall accounts."))
+
+    def action_place(self):
+        """Place: record the open amounts now, notify the customer, stop dunning."""
+        self._check_collections_manager()
+        if any(placement.state != "proposed" for placement in self):
+            raise UserError(self.env._("Only proposed placements can be placed."))
+        if not all(self.mapped("line_ids")):
+            raise UserError(self.env._("A placement lists at least one invoice."))
+        open_items = self.env["account.collection.open.item"]
+        paid = self.line_ids.move_id.filtered(lambda m: m.currency_id.is_zero(m.amount_residual))
+        if paid:
+            raise UserError(
+                self.env._(
+                    "Paid since the proposal, remove them first: %(moves)s.",
+                    moves=", ".join(paid.mapped("display_name")),
+                )
+            )
+        for line in self.line_ids:
+            line.write(
+                {
+                    "amount_residual": line.move_id.amount_residual,
+                    "amount_residual_company": abs(line.move_id.amount_residual_signed),
+                }
+            )
+        for placement in self:
+            placement.write(
+                {
+                    "state": "placed",
+                    "date": open_items._company_today(placement.company_id),
+                    "commission_rate": placement.agency_id.commission_rate,
+                }
+            )
+        self._send_notices()
+        return True
+
+    def _send_notices(self):
+        """The placement notice to each customer, through the one send service."""
+        template = self.env.ref(
+            "account_collections.mail_template_agency_notice", raise_if_not_found=False
+        )
+        vals_list = []
+        lines_list = []
+        today = {}
+        for placement in self:
+            company = placement.company_id
+            if company not in today:
+                today[company] = self.env["account.collection.open.item"]._company_today(company)
+            vals_list.append(
+                {
+                    "company_id": company.id,
+                    "partner_id": placement.partner_id.id,
+                    "kind": "agency_notice",
+                    "date": placement.date,
+                    "send_email": bool(template),
+                    "mail_template_id": template.id if template else False,
+                    "amount_total": placement.amount_total,
+                    "body_text": placement._get_notice_text(),
+                }
+            )
+            lines_list.append(
+                [
+                    {
+                        "move_id": line.move_id.id,
+                        "amount_residual": line.amount_residual,
+                        "amount_residual_company": line.amount_residual_company,
+                        "due_date": line.due_date,
+                        "days_overdue": (today[company] - line.due_date).days
+                        if line.due_date
+                        else 0,
+                    }
+                    for line in placement.line_ids
+                ]
+            )
+        communications = self.env["account.collection.communication"]._create_communications(
+            vals_list, lines_list
+        )
+        for placement, communication in zip(self, communications, strict=True):
+            placement.communication_id = communication
+        communications.sudo()._deliver()
+
+    def _get_notice_text(self):
+        self.ensure_one()
+        agency = self.agency_id.partner_id
+        return Markup("<p>%s</p>") % self.env._(
+            "Your account has been placed with %(agency)s for collection. Please pay the "
+            "invoices below to them, or contact them at %(contact)s.",
+            agency=agency.name,
+            contact=agency.email or agency.phone or "",
+        )
+
+    def action_recall(self):
+        """Recall: the invoices go back to dunning."""
+        self._check_collections_manager()
+        if any(placement.state != "placed" for placement in self):
+            raise UserError(self.env._("Only placed accounts can be recalled."))
+        self.write({"state": "recalled"})
+        return True
+
+    def action_cancel(self):
+        self._check_collections_manager()
+        if any(placement.state != "proposed" for placement in self):
+            raise UserError(self.env._("Only proposals can be cancelled."))
+        self.write({"state": "cancelled"})
+        return True
+
+    # ------------------------------------------------------------------
+    # BUSINESS: the agency file
+    # ------------------------------------------------------------------
+
+    def _get_export_rows(self):
+        """One dict per placed invoice, keyed by ``EXPORT_COLUMNS``."""
+        lines = self.line_ids
+        history = defaultdict(lambda: [0, None])
+        for move, count, last in self.env["account.collection.communication.line"]._read_group(
+            [("move_id", "in", lines.move_id.ids), ("communication_id.state", "=", "sent"),
+             ("communication_id.kind", "=", "reminder")],
+            ["move_id"],
+            ["__count", "date:max"],
+        ):  # fmt: skip
+            history[move.id] = [count, last]
+        rows = []
+        for placement in self:
+            customer = placement.partner_id
+            as_of = placement.date or self.env["account.collection.open.item"]._company_today(
+                placement.company_id
+            )
+            for line in placement.line_ids:
+                move = line.move_id
+                count, last = history[move.id]
+                rows.append(
+                    {
+                        "customer": customer.name,
+                        "vat": customer.vat or "",
+                        "street": customer.street or "",
+                        "zip": customer.zip or "",
+                        "city": customer.city or "",
+                        "country": customer.country_id.code or "",
+                        "email": customer.email or "",
+                        "phone": customer.phone or "",
+                        "invoice": move.name,
+                        "invoice_date": fields.Date.to_string(move.invoice_date),
+                        "due_date": fields.Date.to_string(line.due_date),
+                        "days_overdue": (as_of - line.due_date).days if line.due_date else 0,
+                        "currency": line.move_currency_id.name,
+                        "open_amount": "%.*f"
+                        % (line.move_currency_id.decimal_places, line.amount_residual),
+                        "reminders_sent": count,
+                        "last_reminder": fields.Date.to_string(last) if last else "",
+                    }
+                )
+        return rows
+
+    def action_export_csv(self):
+        """The file for the agency: customer, contacts, invoices, amounts, history."""
+        if not self:
+            raise UserError(self.env._("Select the placements to export."))
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS)
+        writer.writeheader()
+        writer.writerows(self._get_export_rows())
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": self.env._(
+                    "Placements %(date)s.csv",
+                    date=fields.Date.to_string(fields.Date.context_today(self)),
+                ),
+                "raw": buffer.getvalue().encode(),
+                "mimetype": "text/csv",
+                "res_model": self._name,
+                "res_id": self[:1].id,
+            }
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "download",
+        }
+
+
+class AccountCollectionPlacementLine(models.Model):
+    """An invoice placed with an agency and its open amount when placed."""
+
+    _name = "account.collection.placement.line"
+    _description = "Collections: invoice placed with an agency"
+    _order = "placement_id, due_date, id"
+    _check_company_auto = True
+
+    placement_id = fields.Many2one(
+        "account.collection.placement", required=True, index=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one(related="placement_id.company_id", store=True, index=True)
+    state = fields.Selection(related="placement_id.state", store=True)
+    move_id = fields.Many2one(
+        "account.move",
+        string="Invoice",
+        required=True,
+        index=True,
+        check_company=True,
+        ondelete="restrict",
+    )
+    move_currency_id = fields.Many2one(related="move_id.currency_id", string="Invoice Currency")
+    company_currency_id = fields.Many2one(related="company_id.currency_id")
+    due_date = fields.Date(compute="_compute_amounts", store=True, precompute=True)
+    amount_residual = fields.Monetary(
+        string="Open Amount",
+        currency_field="move_currency_id",
+        compute="_compute_amounts",
+        store=True,
+        precompute=True,
+    )
+    amount_residual_company = fields.Monetary(
+        string="Open Amount (Company Currency)",
+        currency_field="company_currency_id",
+        compute="_compute_amounts",
+        store=True,
+        precompute=True,
+    )
+
+    _one_active_placement_per_invoice = models.UniqueIndex(
+        "(move_id) WHERE state IN ('proposed', 'placed')",
+        "An invoice is placed with one agency at a time.",
+    )
+
+    @api.depends("move_id")
+    def _compute_amounts(self):
+        for line in self:
+            move = line.move_id
+            line.due_date = move.invoice_date_due
+            line.amount_residual = move.amount_residual
+            line.amount_residual_company = abs(move.amount_residual_signed)
