@@ -29,6 +29,8 @@ class AccountCollectionWorklist(models.Model):
     _order = "score desc, total_overdue desc, partner_id"
     _rec_name = "partner_id"
     _check_company_auto = True
+    # rebuilt daily by one set-based statement: who and when is the date
+    _log_access = False
 
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
     partner_id = fields.Many2one(
@@ -301,33 +303,69 @@ class AccountCollectionWorklist(models.Model):
 
     @api.model
     def _refresh(self, companies, partners=None):
-        """Rebuild the rows of ``companies`` (only ``partners``' rows when given)."""
+        """Rebuild the rows of ``companies`` (only ``partners``' rows when given).
+
+        Rows are derived data, rewritten with one DELETE and one INSERT per
+        company, whatever the number of customers.
+        """
         open_items = self.env["account.collection.open.item"]
-        rows = self.sudo()
+        self.flush_model()
+        columns = {
+            "company_id": "int4",
+            "partner_id": "int4",
+            "collector_id": "int4",
+            "date": "date",
+            "total_overdue": "numeric",
+            "days_overdue": "int4",
+            "overdue_count": "int4",
+            "avg_days_late": "float8",
+            "broken_promise_count": "int4",
+            "open_dispute_count": "int4",
+            "days_factor": "float8",
+            "history_factor": "float8",
+            "promise_factor": "float8",
+            "dispute_factor": "float8",
+            "probability": "float8",
+            "score": "numeric",
+        }
+        table = SQL.identifier(self._table)
         for company in companies:
             today = open_items._company_today(company)
             scores = self._get_scores(company, partners)
-            domain = [("company_id", "=", company.id)]
+            condition = SQL("company_id = %s", company.id)
             if partners is not None:
-                domain.append(("partner_id", "in", partners.commercial_partner_id.ids))
-            rows.search(domain).unlink()
+                condition = SQL(
+                    "%s AND partner_id = ANY(%s)", condition, partners.commercial_partner_id.ids
+                )
+            self.env.execute_query(SQL("DELETE FROM %s WHERE %s", table, condition))
             customers = self.env["res.partner"].browse(list(scores)).with_company(company)
             customers.fetch(["collector_id", "user_id"])
-            rows.create(
-                [
-                    {
-                        **values,
-                        "company_id": company.id,
-                        "partner_id": customer.id,
-                        "collector_id": (customer.collector_id or customer.user_id).id,
-                        "date": today,
-                    }
-                    for customer in customers
-                    for values in (scores[customer.id][0],)
-                ]
-            )
+            values = {name: [] for name in columns}
+            for customer in customers:
+                row = {
+                    **scores[customer.id][0],
+                    "company_id": company.id,
+                    "partner_id": customer.id,
+                    "collector_id": (customer.collector_id or customer.user_id).id or None,
+                    "date": today,
+                }
+                for name in columns:
+                    values[name].append(row[name])
+            if customers:
+                self.env.execute_query(
+                    SQL(
+                        "INSERT INTO %s (%s) SELECT * FROM unnest(%s)",
+                        table,
+                        SQL(", ").join(SQL.identifier(name) for name in columns),
+                        SQL(", ").join(
+                            SQL("%s::%s[]", values[name], SQL(kind))
+                            for name, kind in columns.items()
+                        ),
+                    )
+                )
             if partners is None:
                 company.sudo().collection_worklist_date = today
+        self.invalidate_model()
         return True
 
     @api.model
