@@ -1,5 +1,6 @@
 from . import account_collection_call
 from . import account_collection_communication
+from . import account_collection_communication_workspace
 from . import account_collection_demo
 from . import account_collection_dispute
 from . import account_collection_gate

@@ -53,7 +53,6 @@ class AccountCollectionCall(models.Model):
     )
     contact_id = fields.Many2one(
         "res.partner",
-        string="Contact",
         domain="[('commercial_partner_id', '=', partner_id)]",
         help="Who the collector spoke to.",
     )

@@ -39,7 +39,7 @@ class AccountCollectionDispute(models.Model):
         tracking=True,
         domain=[("is_company", "=", True)],
     )
-    call_id = fields.Many2one("account.collection.call", string="Call", index="btree_not_null")
+    call_id = fields.Many2one("account.collection.call", index="btree_not_null")
     move_ids = fields.Many2many(
         "account.move",
         "account_collection_dispute_move_rel",
@@ -162,9 +162,11 @@ class AccountCollectionDispute(models.Model):
         for dispute in self:
             customer = dispute.partner_id.commercial_partner_id
             wrong = dispute.move_ids.filtered(
-                lambda move, customer=customer: move.commercial_partner_id != customer
-                or move.state != "posted"
-                or not move.is_sale_document(include_receipts=True)
+                lambda move, customer=customer: (
+                    move.commercial_partner_id != customer
+                    or move.state != "posted"
+                    or not move.is_sale_document(include_receipts=True)
+                )
             )
             if wrong:
                 raise ValidationError(
@@ -176,8 +178,10 @@ class AccountCollectionDispute(models.Model):
             note = dispute.credit_note_id
             if note and (note.commercial_partner_id != customer or note.move_type != "out_refund"):
                 raise ValidationError(
-                    self.env._("The credit note must be one of %(customer)s's credit notes.",
-                               customer=customer.display_name)
+                    self.env._(
+                        "The credit note must be one of %(customer)s's credit notes.",
+                        customer=customer.display_name,
+                    )
                 )
 
     # ------------------------------------------------------------------
@@ -364,17 +368,3 @@ class AccountCollectionDispute(models.Model):
             )
         )
         return {move_id for (move_id,) in rows}
-
-
-class AccountCollectionCommunication(models.Model):
-    """Telling a customer its dispute is rejected is a communication too."""
-
-    _inherit = "account.collection.communication"
-
-    kind = fields.Selection(
-        selection_add=[("dispute_rejected", "Dispute Rejected")],
-        ondelete={"dispute_rejected": "cascade"},
-    )
-    dispute_id = fields.Many2one(
-        "account.collection.dispute", readonly=True, index="btree_not_null", ondelete="set null"
-    )

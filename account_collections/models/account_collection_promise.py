@@ -49,7 +49,7 @@ class AccountCollectionPromise(models.Model):
         default=lambda self: self.env.user,
         domain=[("share", "=", False)],
     )
-    call_id = fields.Many2one("account.collection.call", string="Call", index="btree_not_null")
+    call_id = fields.Many2one("account.collection.call", index="btree_not_null")
     move_ids = fields.Many2many(
         "account.move",
         "account_collection_promise_move_rel",
@@ -159,9 +159,11 @@ class AccountCollectionPromise(models.Model):
         for promise in self:
             customer = promise.partner_id.commercial_partner_id
             wrong = promise.move_ids.filtered(
-                lambda move, customer=customer: move.commercial_partner_id != customer
-                or move.state != "posted"
-                or not move.is_sale_document(include_receipts=True)
+                lambda move, customer=customer: (
+                    move.commercial_partner_id != customer
+                    or move.state != "posted"
+                    or not move.is_sale_document(include_receipts=True)
+                )
             )
             if wrong:
                 raise ValidationError(
@@ -172,9 +174,7 @@ class AccountCollectionPromise(models.Model):
                 )
             owed = sum(promise.move_ids.mapped("amount_residual_signed"))
             if promise.state == "open" and (
-                float_compare(
-                    promise.amount, owed, precision_rounding=promise.currency_id.rounding
-                )
+                float_compare(promise.amount, owed, precision_rounding=promise.currency_id.rounding)
                 > 0
             ):
                 raise ValidationError(
@@ -309,7 +309,9 @@ class AccountCollectionPromise(models.Model):
     def _cron_check_promises(self):
         """Settle the open promises whose date has come, in every company."""
         open_items = self.env["account.collection.open.item"]
-        companies = self.env["res.company"].search([])
+        companies = self.env["res.company"].browse(
+            company.id for [company] in self._read_group([("state", "=", "open")], ["company_id"])
+        )
         for company in companies:
             today = open_items._company_today(company)
             promises = self.search(
@@ -419,8 +421,7 @@ class AccountCollectionPromise(models.Model):
         """A note on each customer, so the promise shows in its history."""
         for promise in self:
             promise.partner_id.sudo().message_post(
-                body=Markup("<p><strong>%s</strong></p><p>%s</p>")
-                % (title, promise.display_name),
+                body=Markup("<p><strong>%s</strong></p><p>%s</p>") % (title, promise.display_name),
                 subtype_xmlid="mail.mt_note",
                 author_id=self.env.user.partner_id.id,
             )
@@ -429,16 +430,3 @@ class AccountCollectionPromise(models.Model):
         """Rescore the customers of ``self`` on their companies' worklists."""
         for company, promises in self.grouped("company_id").items():
             self.env["account.collection.worklist"]._refresh(company, promises.partner_id)
-
-
-class AccountCollectionCommunication(models.Model):
-    """A payment commitment letter is a communication of kind "promise"."""
-
-    _inherit = "account.collection.communication"
-
-    kind = fields.Selection(
-        selection_add=[("promise", "Payment Commitment")], ondelete={"promise": "cascade"}
-    )
-    promise_id = fields.Many2one(
-        "account.collection.promise", readonly=True, index="btree_not_null", ondelete="set null"
-    )

@@ -121,8 +121,10 @@ class AccountCollectionWorklist(models.Model):
         self._check_collections_user()
         companies = self.env.companies
         stale = companies.filtered(
-            lambda company: company.collection_worklist_date
-            != self.env["account.collection.open.item"]._company_today(company)
+            lambda company: (
+                company.collection_worklist_date
+                != self.env["account.collection.open.item"]._company_today(company)
+            )
         )
         if stale:
             self._refresh(stale)

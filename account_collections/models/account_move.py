@@ -148,9 +148,7 @@ class AccountMove(models.Model):
         on the others of ``self``: the flag dunning reads follows the disputes."""
         disputed = self.env["account.collection.dispute"]._get_open_dispute_move_ids(self)
         to_set = self.filtered(lambda move: move.id in disputed and not move.collection_disputed)
-        to_clear = self.filtered(
-            lambda move: move.id not in disputed and move.collection_disputed
-        )
+        to_clear = self.filtered(lambda move: move.id not in disputed and move.collection_disputed)
         to_set.sudo().write({"collection_disputed": True})
         to_clear.sudo().write({"collection_disputed": False})
 

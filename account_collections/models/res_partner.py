@@ -265,7 +265,9 @@ class ResPartner(models.Model):
 
     def action_open_collection_calls(self):
         """The calls logged with this customer."""
-        return self._collection_workspace_action("account_collections.action_account_collection_call")
+        return self._collection_workspace_action(
+            "account_collections.action_account_collection_call"
+        )
 
     def action_open_collection_promises(self):
         """The customer's promises to pay."""

@@ -30,10 +30,7 @@ class TestWorklist(DunningCommon):
         return worklist.search([])
 
     def _row(self, partner):
-        return (
-            self.env["account.collection.worklist"]
-            .search([("partner_id", "=", partner.id)])
-        )
+        return self.env["account.collection.worklist"].search([("partner_id", "=", partner.id)])
 
     def test_customers_in_score_order_with_the_parts(self):
         rows = self._worklist()
@@ -55,8 +52,9 @@ class TestWorklist(DunningCommon):
         self.assertEqual(partner.collection_score, row.score)
         self.assertAlmostEqual(partner.collection_probability, row.probability, places=4)
         self.assertIn("Chance of collecting", partner.collection_score_explanation)
-        self.assertIn("Nothing overdue", self.current.with_user(self.collector)
-                      .collection_score_explanation)
+        self.assertIn(
+            "Nothing overdue", self.current.with_user(self.collector).collection_score_explanation
+        )
 
     def test_a_late_payer_scores_lower(self):
         punctual = self._customer("Punctual")
@@ -84,7 +82,7 @@ class TestWorklist(DunningCommon):
         wizard = Form(
             self.env["res.partner.assign.collector"]
             .with_user(self.manager)
-            .with_context(wizard_action["context"])
+            .with_context(**wizard_action["context"])
         )
         wizard.collector_id = other
         wizard.save().action_assign()

@@ -1,3 +1,5 @@
+import ast
+
 from freezegun import freeze_time
 from psycopg2 import IntegrityError
 
@@ -43,7 +45,7 @@ class WorkspaceCommon(DunningCommon):
         form = Form(
             self.env["account.collection.call"]
             .with_user(user or self.collector)
-            .with_context(action["context"])
+            .with_context(**action["context"])
         )
         form.outcome = outcome
         for name, value in values.items():
@@ -64,7 +66,7 @@ class WorkspaceCommon(DunningCommon):
         form = Form(
             self.env["account.collection.promise"]
             .with_user(user or self.collector)
-            .with_context(context or {"default_partner_id": self.customer.id})
+            .with_context(**(context or {"default_partner_id": self.customer.id}))
         )
         for move in moves or self.invoice_1:
             form.move_ids.add(move)
@@ -130,7 +132,7 @@ class TestCalls(WorkspaceCommon):
         )
         self.assertEqual(activity.user_id, self.collector)
         queue = self.env.ref("account_collections.action_account_collection_locate")
-        self.assertIn(self.customer, self.env["res.partner"].search(eval(queue.domain)))
+        self.assertIn(self.customer, self.env["res.partner"].search(ast.literal_eval(queue.domain)))
         self.customer.with_user(self.collector).action_collection_located()
         self.assertFalse(self.customer.collection_skip_trace)
 
@@ -354,7 +356,8 @@ class TestDisputes(WorkspaceCommon):
         run = self._run("2026-03-31")
         self.assertEqual(run.sent_count, 1)
         self.assertEqual(
-            self._reminders(self.customer).filtered(lambda c: c.kind == "reminder")
+            self._reminders(self.customer)
+            .filtered(lambda c: c.kind == "reminder")
             .line_ids.move_id,
             self.invoice_1 + self.invoice_2,
         )
@@ -402,8 +405,12 @@ class TestDisputes(WorkspaceCommon):
         self.assertLess(row.score, before)
 
     def test_from_the_invoice(self):
-        action = (self.invoice_1 + self.invoice_2).with_user(self.collector).action_collection_dispute()
-        self.assertEqual(action["context"]["default_move_ids"], (self.invoice_1 + self.invoice_2).ids)
+        action = (
+            (self.invoice_1 + self.invoice_2).with_user(self.collector).action_collection_dispute()
+        )
+        self.assertEqual(
+            action["context"]["default_move_ids"], (self.invoice_1 + self.invoice_2).ids
+        )
         other = self._customer("Other")
         with self.assertRaises(UserError):
             (self.invoice_1 + self._invoice(other, 10, "2026-03-01")).action_collection_dispute()

@@ -19,7 +19,6 @@ class ResPartnerAssignCollector(models.TransientModel):
     )
     collector_id = fields.Many2one(
         "res.users",
-        string="Collector",
         domain=[("share", "=", False)],
         help="Empty: the customers go back to their salesperson.",
     )
@@ -42,7 +41,5 @@ class ResPartnerAssignCollector(models.TransientModel):
             raise AccessError(self.env._("Only collections managers assign collectors."))
         customers = self.partner_ids.commercial_partner_id
         # the collector is company-dependent: one write sets it for this company
-        customers.sudo().with_company(self.company_id).write(
-            {"collector_id": self.collector_id.id}
-        )
+        customers.sudo().with_company(self.company_id).write({"collector_id": self.collector_id.id})
         return {"type": "ir.actions.act_window_close"}
