@@ -25,6 +25,7 @@
         "views/account_collection_call_views.xml",
         "views/account_collection_promise_views.xml",
         "views/account_collection_dispute_views.xml",
+        "views/account_collection_timeline_views.xml",
         "views/res_partner_send_reminder_views.xml",
         "views/res_partner_views.xml",
         "views/account_move_views.xml",

@@ -9,6 +9,7 @@ from . import account_collection_overview
 from . import account_collection_policy
 from . import account_collection_promise
 from . import account_collection_run
+from . import account_collection_timeline
 from . import account_collection_worklist
 from . import account_move
 from . import mail_message

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class AccountCollectionCommunication(models.Model):
@@ -20,3 +20,21 @@ class AccountCollectionCommunication(models.Model):
     dispute_id = fields.Many2one(
         "account.collection.dispute", readonly=True, index="btree_not_null", ondelete="set null"
     )
+
+    @api.model
+    def _get_recipients(self, partners):
+        """A child contact marked as the collections contact, with an email,
+        receives the customer's letters and emails before its invoice contact."""
+        recipients = super()._get_recipients(partners)
+        contacts = self.env["res.partner"].search_fetch(
+            [
+                ("parent_id", "in", partners.ids),
+                ("collection_contact", "=", True),
+                ("email", "!=", False),
+            ],
+            ["parent_id"],
+            order="id",
+        )
+        for contact in contacts[::-1]:  # the first collections contact wins
+            recipients[contact.parent_id.id] = contact
+        return recipients

@@ -110,6 +110,11 @@ class ResPartner(models.Model):
     collection_skip_trace_reason = fields.Char(
         string="Why Locate", tracking=True, help="What showed the contact data is wrong."
     )
+    collection_contact = fields.Boolean(
+        string="Collections Contact",
+        help="This contact receives the company's reminders and collections letters, "
+        "instead of the invoice address.",
+    )
     collection_score = fields.Monetary(
         string="Expected Cash",
         compute="_compute_collection_score",
@@ -294,6 +299,41 @@ class ResPartner(models.Model):
             raise AccessError(self.env._("Only collections users work the locate queue."))
         self.sudo().write({"collection_skip_trace": False, "collection_skip_trace_reason": False})
         return True
+
+    def action_collection_mail_returned(self):
+        """The post returned a letter: the address is wrong, locate the customer."""
+        if not self.env.user.has_group("account_collections.group_collections_user"):
+            raise AccessError(self.env._("Only collections users work the locate queue."))
+        for partner in self:
+            partner._collection_mark_skip_trace(
+                self.env._("Letter returned by the post"),
+                partner.with_company(self.env.company).collection_collector_id or self.env.user,
+                self.env.company,
+            )
+        return True
+
+    def action_open_collection_timeline(self):
+        """Everything that happened with this customer, newest first."""
+        return self._collection_workspace_action(
+            "account_collections.action_account_collection_timeline"
+        )
+
+    def _message_receive_bounce(self, email, partner):
+        """A bounced email puts a customer in the "locate customer" queue."""
+        result = super()._message_receive_bounce(email, partner)
+        customers = self.commercial_partner_id.filtered(
+            lambda p: p.customer_rank and not p.collection_skip_trace
+        )
+        company = self.env.company
+        for customer in customers:
+            customer._collection_mark_skip_trace(
+                self.env._("Email to %(email)s bounced", email=email),
+                customer.with_company(company).collection_collector_id
+                or customer.user_id
+                or self.env.ref("base.user_root"),
+                company,
+            )
+        return result
 
     def _collection_mark_skip_trace(self, reason, user, company):
         """Put the customers in the "locate customer" queue, with a skip-trace activity."""

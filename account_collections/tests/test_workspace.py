@@ -470,3 +470,83 @@ class TestWorkspaceMultiCompany(WorkspaceCommon):
                     "date": "2026-04-10",
                 }
             )
+
+
+@tagged("post_install", "-at_install")
+class TestSkipTracingAndTimeline(WorkspaceCommon):
+    def test_returned_mail_marked_by_hand(self):
+        self.customer.with_company(self.company).collector_id = self.collector
+        self.customer.with_user(self.collector).action_collection_mail_returned()
+        self.assertTrue(self.customer.collection_skip_trace)
+        self.assertEqual(self.customer.collection_skip_trace_reason, "Letter returned by the post")
+        activity = self._activities(
+            self.customer, "account_collections.mail_activity_type_skip_trace"
+        )
+        self.assertEqual(activity.user_id, self.collector)
+        with self.assertRaises(AccessError):
+            self.customer.with_user(self.invoicing_user).action_collection_mail_returned()
+
+    def test_a_bounced_email_puts_the_customer_in_the_queue(self):
+        self.customer.user_id = self.salesperson
+        self.contact._message_receive_bounce(self.contact.email or "ann@example.com", self.contact)
+        self.assertTrue(self.customer.collection_skip_trace)
+        self.assertIn("bounced", self.customer.collection_skip_trace_reason)
+        activity = self._activities(
+            self.customer, "account_collections.mail_activity_type_skip_trace"
+        )
+        self.assertEqual(activity.user_id, self.salesperson)
+        # a second bounce adds no second activity
+        self.customer._message_receive_bounce(self.customer.email, self.customer)
+        self.assertEqual(
+            len(
+                self._activities(self.customer, "account_collections.mail_activity_type_skip_trace")
+            ),
+            1,
+        )
+
+    def test_the_collections_contact_receives_the_letters(self):
+        self.env["res.partner"].create(
+            {
+                "name": "Billing",
+                "parent_id": self.customer.id,
+                "type": "invoice",
+                "email": "billing@example.com",
+            }
+        )
+        alternate = self.env["res.partner"].create(
+            {
+                "name": "Carl Credit",
+                "parent_id": self.customer.id,
+                "email": "carl@example.com",
+                "collection_contact": True,
+            }
+        )
+        self._run("2026-03-31")
+        reminder = self._reminders(self.customer)
+        self.assertEqual(reminder.recipient_id, alternate)
+        self.assertEqual(reminder.mail_ids.recipient_ids, alternate)
+
+    def test_the_customer_timeline(self):
+        call, _action = self._call("promised")
+        promise = self._promise(context=_action["context"])
+        dispute = self._dispute(moves=self.invoice_2)
+        self._run("2026-03-31")  # nothing left to remind: all paused
+        promise.with_user(self.collector).action_send_letter()
+        action = self.customer.with_user(self.collector).action_open_collection_timeline()
+        rows = (
+            self.env["account.collection.timeline"]
+            .with_user(self.collector)
+            .search(action["domain"])
+        )
+        self.assertEqual(
+            sorted(rows.mapped("source")), ["call", "communication", "dispute", "promise"]
+        )
+        by_source = {row.source: row for row in rows}
+        self.assertEqual(by_source["call"].res_id, call.id)
+        self.assertEqual(by_source["dispute"].summary, dispute.display_name)
+        self.assertEqual(by_source["promise"].status, "open")
+        opened = by_source["communication"].action_open_record()
+        self.assertEqual(opened["res_model"], "account.collection.communication")
+        self.assertEqual(opened["res_id"], promise.communication_ids.id)
+        with self.assertRaises(AccessError):
+            self.env["account.collection.timeline"].with_user(self.invoicing_user).search([])
