@@ -119,6 +119,7 @@ class AccountCollectionCall(models.Model):
             raise UserError(self.env._("This call is logged already."))
         self.logged = True
         self._log_on_customer()
+        self._complete_activity()
         self._create_follow_ups()
         if self.outcome == "wrong_number":
             self.partner_id._collection_mark_skip_trace(
@@ -164,6 +165,23 @@ class AccountCollectionCall(models.Model):
             body=body,
             subtype_xmlid="mail.mt_note",
             author_id=self.user_id.partner_id.id,
+        )
+
+    def _complete_activity(self):
+        """Mark done the follow-up activity the call was logged for, with its outcome."""
+        activity_id = self.env.context.get("collection_activity_id")
+        if not activity_id:
+            return
+        activity = self.env["mail.activity"].sudo().browse(activity_id).exists()
+        if activity.res_model != "res.partner" or activity.res_id != self.partner_id.id:
+            return
+        outcomes = dict(self._fields["outcome"]._description_selection(self.env))
+        activity.action_feedback(
+            feedback=self.env._(
+                "Call: %(outcome)s. %(notes)s",
+                outcome=outcomes[self.outcome],
+                notes=self.notes or "",
+            )
         )
 
     def _create_follow_ups(self):

@@ -79,6 +79,13 @@ class AccountCollectionWorklist(models.Model):
         related="partner_id.activity_date_deadline", string="Next Activity"
     )
     activity_summary = fields.Char(related="partner_id.activity_summary", string="Activity")
+    activity_id = fields.Many2one(
+        "mail.activity",
+        string="Next Follow-up",
+        compute="_compute_activity_id",
+        help="The customer's earliest open activity (a dunning level's follow-up, a call "
+        "to return...): completing it from the worklist asks for the call's outcome.",
+    )
 
     _company_partner_unique = models.UniqueIndex("(company_id, partner_id)")
 
@@ -90,6 +97,18 @@ class AccountCollectionWorklist(models.Model):
     def _compute_explanation(self):
         for row in self:
             row.explanation = self._explain(row._read_score_values(), row.currency_id)
+
+    def _compute_activity_id(self):
+        activities = self.env["mail.activity"].search_fetch(
+            [("res_model", "=", "res.partner"), ("res_id", "in", self.partner_id.ids)],
+            ["res_id", "date_deadline"],
+            order="date_deadline, id",
+        )
+        first = {}
+        for activity in activities:
+            first.setdefault(activity.res_id, activity)
+        for row in self:
+            row.activity_id = first.get(row.partner_id.id, False)
 
     def _read_score_values(self):
         self.ensure_one()
@@ -154,6 +173,14 @@ class AccountCollectionWorklist(models.Model):
         """Log a call with this customer."""
         self.ensure_one()
         return self.partner_id.with_company(self.company_id).action_log_collection_call()
+
+    def action_complete_activity(self):
+        """Complete the customer's next follow-up: log the call it was about."""
+        self.ensure_one()
+        action = self.action_log_call()
+        if self.activity_id:
+            action["context"] = dict(action["context"], collection_activity_id=self.activity_id.id)
+        return action
 
     def action_assign_collector(self):
         """Assign a collector to the selected customers."""

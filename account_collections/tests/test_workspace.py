@@ -142,6 +142,31 @@ class TestCalls(WorkspaceCommon):
         self.assertEqual(str(activity.date_deadline), "2026-04-03")
         self.assertEqual(activity.user_id, self.collector)
 
+    def test_completing_a_dunning_follow_up_asks_for_the_outcome(self):
+        self._run("2026-03-01")  # first reminder
+        self._run("2026-03-31")  # second reminder: its level asks for a call
+        activity = self._activities(self.customer, "mail.mail_activity_data_call")
+        self.assertEqual(len(activity), 1)
+        self.env["account.collection.worklist"]._refresh(self.company)
+        row = self.env["account.collection.worklist"].search(
+            [("partner_id", "=", self.customer.id)]
+        )
+        self.assertEqual(row.activity_id, activity)
+        self.assertEqual(row.activity_date_deadline, activity.date_deadline)
+        action = row.with_user(self.collector).action_complete_activity()
+        form = Form(
+            self.env["account.collection.call"]
+            .with_user(self.collector)
+            .with_context(**action["context"])
+        )
+        form.outcome = "reached"
+        form.notes = "Will pay Friday"
+        form.save().action_log()
+        self.assertFalse(activity.exists().filtered("active"))
+        self.assertTrue(
+            self.customer.message_ids.filtered(lambda m: "Will pay Friday" in str(m.body))
+        )
+
     def test_a_call_is_logged_once(self):
         call, _action = self._call("reached")
         with self.assertRaises(UserError):
