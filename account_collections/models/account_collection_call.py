@@ -113,7 +113,9 @@ class AccountCollectionCall(models.Model):
         :return: the promise or dispute form to fill in, or closes the dialog.
         """
         self.ensure_one()
-        if not self.env.user.has_group("account_collections.group_collections_user"):
+        if not self.env.su and not self.env.user.has_group(
+            "account_collections.group_collections_user"
+        ):
             raise AccessError(self.env._("Only collections users log calls."))
         if self.logged:
             raise UserError(self.env._("This call is logged already."))

@@ -215,7 +215,9 @@ class AccountCollectionDispute(models.Model):
 
     @api.model
     def _check_collections_user(self):
-        if not self.env.user.has_group("account_collections.group_collections_user"):
+        if not self.env.su and not self.env.user.has_group(
+            "account_collections.group_collections_user"
+        ):
             raise AccessError(self.env._("Only collections users open and resolve disputes."))
 
     # ------------------------------------------------------------------

@@ -217,7 +217,9 @@ class AccountCollectionPromise(models.Model):
 
     @api.model
     def _check_collections_user(self):
-        if not self.env.user.has_group("account_collections.group_collections_user"):
+        if not self.env.su and not self.env.user.has_group(
+            "account_collections.group_collections_user"
+        ):
             raise AccessError(self.env._("Only collections users record promises to pay."))
 
     # ------------------------------------------------------------------
@@ -236,14 +238,16 @@ class AccountCollectionPromise(models.Model):
     def action_send_letter(self):
         """Send the payment commitment letter (PDF, by email) through the send service."""
         self._check_collections_user()
-        sent, refused = self._send_letters()
+        _sent, refused = self._send_letters()
         if refused:
-            raise UserError(
-                self.env._(
-                    "The commitment letter could not be sent: %(reason)s",
-                    reason=refused[0].refusal_reason or "",
-                )
-            )
+            # the refusal stays on record with its reason: show it, do not roll it back
+            return {
+                "type": "ir.actions.act_window",
+                "res_model": refused._name,
+                "res_id": refused[0].id,
+                "views": [(False, "form")],
+                "target": "new",
+            }
         return True
 
     def _send_letters(self):

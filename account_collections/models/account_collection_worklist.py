@@ -195,7 +195,9 @@ class AccountCollectionWorklist(models.Model):
 
     @api.model
     def _check_collections_user(self):
-        if not self.env.user.has_group("account_collections.group_collections_user"):
+        if not self.env.su and not self.env.user.has_group(
+            "account_collections.group_collections_user"
+        ):
             raise AccessError(self.env._("Only collections users work the worklist."))
 
     # ------------------------------------------------------------------

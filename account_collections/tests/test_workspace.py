@@ -291,8 +291,12 @@ class TestPromises(WorkspaceCommon):
     def test_the_gate_refuses_a_do_not_contact_customer(self):
         promise = self._promise()
         self.customer.collection_do_not_contact = True
-        with self.assertRaises(UserError):
-            promise.with_user(self.collector).action_send_letter()
+        action = promise.with_user(self.collector).action_send_letter()
+        refused = promise.communication_ids
+        self.assertEqual(action["res_id"], refused.id)
+        self.assertEqual(refused.state, "refused")
+        self.assertIn("do-not-contact", refused.refusal_reason)
+        self.assertFalse(refused.mail_ids)
 
     def test_bad_input(self):
         with self.assertRaises(ValidationError):
