@@ -101,6 +101,14 @@ class ResPartner(models.Model):
         help="The collector, or the salesperson when no collector is set.",
     )
 
+    # skip tracing: where a customer could be reached stays in its chatter history
+    email = fields.Char(tracking=True)
+    phone = fields.Char(tracking=True)
+    street = fields.Char(tracking=True)
+    street2 = fields.Char(tracking=True)
+    zip = fields.Char(tracking=True)
+    city = fields.Char(tracking=True)
+    country_id = fields.Many2one(tracking=True)
     collection_skip_trace = fields.Boolean(
         string="Locate Customer",
         tracking=True,

@@ -533,6 +533,26 @@ class TestSkipTracingAndTimeline(WorkspaceCommon):
             1,
         )
 
+    def test_address_changes_stay_in_the_history(self):
+        # records created in this transaction are not tracked before it commits:
+        # finish it as a commit would, then switch tracking (disabled in tests) on
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        self.customer.with_context(tracking_disable=False, mail_notrack=False).write(
+            {"street": "2 New Road", "email": "new@example.com"}
+        )
+        self.env.flush_all()
+        self.env.cr.precommit.run()  # tracking values are written just before commit
+        tracked = self.env["mail.tracking.value"].search(
+            [
+                ("mail_message_id.model", "=", "res.partner"),
+                ("mail_message_id.res_id", "=", self.customer.id),
+            ]
+        )
+        self.assertIn("1 Main Street", tracked.mapped("old_value_char"))
+        self.assertIn("2 New Road", tracked.mapped("new_value_char"))
+        self.assertIn("new@example.com", tracked.mapped("new_value_char"))
+
     def test_the_collections_contact_receives_the_letters(self):
         self.env["res.partner"].create(
             {
