@@ -213,6 +213,13 @@ class AccountCollectionDispute(models.Model):
             (old_moves | self.move_ids)._collection_sync_disputed()
         return result
 
+    def unlink(self):
+        moves = self.move_ids
+        result = super().unlink()
+        # a deleted dispute no longer holds its invoices out of dunning
+        moves._collection_sync_disputed()
+        return result
+
     @api.model
     def _check_collections_user(self):
         if not self.env.su and not self.env.user.has_group(

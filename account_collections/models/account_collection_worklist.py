@@ -32,9 +32,16 @@ class AccountCollectionWorklist(models.Model):
     # rebuilt daily by one set-based statement: who and when is the date
     _log_access = False
 
-    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, index=True, ondelete="cascade"
+    )
     partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, readonly=True, index=True
+        "res.partner",
+        string="Customer",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="cascade",
     )
     collector_id = fields.Many2one(
         "res.users",

@@ -418,6 +418,11 @@ class TestDisputes(WorkspaceCommon):
         second.with_user(self.collector).action_settle()
         self.assertFalse(self.invoice_1.collection_disputed)
 
+    def test_deleting_a_dispute_resumes_dunning(self):
+        dispute = self._dispute()
+        dispute.with_user(self.manager).unlink()
+        self.assertFalse(self.invoice_1.collection_disputed)
+
     def test_the_flag_set_by_hand_still_works(self):
         self.invoice_2.collection_disputed = True
         self.assertEqual(self._reasons(self.invoice_2), "Disputed")
@@ -476,7 +481,7 @@ class TestWorkspaceMultiCompany(WorkspaceCommon):
         promise = self._promise()
         dispute = self._dispute(moves=self.invoice_2)
         call, _action = self._call("reached")
-        for model in ("promise", "dispute", "call"):
+        for model in ("promise", "dispute", "call", "timeline"):
             self.assertFalse(
                 self.env[f"account.collection.{model}"].with_user(self.user_b).search([]), model
             )
