@@ -159,6 +159,20 @@ class AccountCollectionWorklist(models.Model):
         )
 
     @api.model
+    def _cron_refresh_worklist(self):
+        """Rebuild every company's worklist before the collectors start their day."""
+        open_items = self.env["account.collection.open.item"]
+        companies = self.env["res.company"].search([])
+        stale = companies.filtered(
+            lambda company: company.collection_worklist_date != open_items._company_today(company)
+        )
+        self.env["ir.cron"]._commit_progress(remaining=len(stale))
+        for company in stale:
+            self._refresh(company)
+            if self.env["ir.cron"]._commit_progress(1) <= 0:
+                return
+
+    @api.model
     def action_refresh(self):
         """Rebuild the worklist of the current companies now."""
         self._check_collections_user()

@@ -1,3 +1,5 @@
+from freezegun import freeze_time
+
 from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import Form, new_test_user, tagged
@@ -128,6 +130,14 @@ class TestWorklist(DunningCommon):
         self.assertNotIn(newcomer, worklist.search([]).partner_id)
         worklist.action_refresh()
         self.assertIn(newcomer, worklist.search([]).partner_id)
+
+    def test_the_nightly_rebuild(self):
+        cron = self.env.ref("account_collections.ir_cron_collection_worklist")
+        with freeze_time("2026-03-31 05:00"), self.enter_registry_test_mode():
+            cron.method_direct_trigger()
+        self.assertEqual(self.company.collection_worklist_date, self.today)
+        rows = self.env["account.collection.worklist"].search([])
+        self.assertEqual(rows.partner_id, self.big + self.old + self.small)
 
     def test_rights(self):
         self._worklist()
