@@ -162,7 +162,7 @@ class AccountCollectionWorklist(models.Model):
     def _cron_refresh_worklist(self):
         """Rebuild every company's worklist before the collectors start their day."""
         open_items = self.env["account.collection.open.item"]
-        companies = self.env["res.company"].search([])
+        companies = self.env["res.company"].search([("active", "=", True)])
         stale = companies.filtered(
             lambda company: company.collection_worklist_date != open_items._company_today(company)
         )
