@@ -18,7 +18,8 @@ STATEMENT_BATCH_SIZE = 500
 class AccountCollectionCommunication(models.Model):
     """Seam 4: the kinds of communication beyond reminders: payment plan
     agreements and credit hold notices (linked to the plan or hold they are
-    about), statements of account (for a period)."""
+    about), statements of account (for a period), agency placement notices, payment
+    commitments and dispute rejections (linked to the promise or dispute)."""
 
     _inherit = "account.collection.communication"
 
@@ -29,6 +30,8 @@ class AccountCollectionCommunication(models.Model):
             ("hold_release", "Credit Hold Release"),
             ("statement", "Statement of Account"),
             ("agency_notice", "Placement Notice"),
+            ("promise", "Payment Commitment"),
+            ("dispute_rejected", "Dispute Rejected"),
         ],
         ondelete={
             "plan_agreement": "cascade",
@@ -36,6 +39,8 @@ class AccountCollectionCommunication(models.Model):
             "hold_release": "cascade",
             "statement": "cascade",
             "agency_notice": "cascade",
+            "promise": "cascade",
+            "dispute_rejected": "cascade",
         },
     )
     plan_id = fields.Many2one(
@@ -44,6 +49,31 @@ class AccountCollectionCommunication(models.Model):
     hold_id = fields.Many2one(
         "account.collection.hold", string="Credit Hold", readonly=True, index="btree_not_null"
     )
+    promise_id = fields.Many2one(
+        "account.collection.promise", readonly=True, index="btree_not_null", ondelete="set null"
+    )
+    dispute_id = fields.Many2one(
+        "account.collection.dispute", readonly=True, index="btree_not_null", ondelete="set null"
+    )
+
+    @api.model
+    def _get_recipients(self, partners):
+        """A child contact marked as the collections contact, with an email,
+        receives the customer's letters and emails before its invoice contact."""
+        recipients = super()._get_recipients(partners)
+        contacts = self.env["res.partner"].search_fetch(
+            [
+                ("parent_id", "in", partners.ids),
+                ("collection_contact", "=", True),
+                ("email", "!=", False),
+            ],
+            ["parent_id"],
+            order="id",
+        )
+        for contact in contacts[::-1]:  # the first collections contact wins
+            recipients[contact.parent_id.id] = contact
+        return recipients
+
     period_start = fields.Date(readonly=True, help="First day the statement covers.")
     period_end = fields.Date(readonly=True, help="Last day the statement covers.")
 

@@ -193,3 +193,75 @@ class AccountCollectionDemo(models.AbstractModel):
             Writeoff._propose(
                 moves, note="The customer closed its business; our letters come back unopened."
             )
+
+    @api.model
+    def _create_demo_workspace(self, company_id, promised, disputed, wrong_number, collector_id):
+        """Calls, a promise to pay and a dispute on demo customers (demo data only).
+
+        :param promised: the customer who promised to pay its open invoices in a week.
+        :param disputed: the customer disputing its oldest open invoice.
+        :param wrong_number: the customer whose number turned out wrong.
+        :param collector_id: the user who made the calls.
+        """
+        company = self.env["res.company"].browse(company_id)
+        env = self.with_company(company).with_context(allowed_company_ids=company.ids).env
+        today = env["account.collection.open.item"]._company_today(company)
+        Call = env["account.collection.call"]
+
+        def open_invoices(partner_id):
+            return env["account.move"].search(
+                [
+                    ("commercial_partner_id", "=", partner_id),
+                    ("company_id", "=", company.id),
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                    ("payment_state", "in", ("not_paid", "partial")),
+                ],
+                order="invoice_date_due",
+            )
+
+        calls = Call.create(
+            [
+                {
+                    "partner_id": promised,
+                    "user_id": collector_id,
+                    "outcome": "promised",
+                    "reason": "cash_flow",
+                    "notes": env._("Waiting for a customer of theirs to pay; will pay next week."),
+                },
+                {
+                    "partner_id": disputed,
+                    "user_id": collector_id,
+                    "outcome": "disputed",
+                    "reason": "dispute",
+                    "notes": env._("Says half of the delivery arrived damaged."),
+                },
+                {
+                    "partner_id": wrong_number,
+                    "user_id": collector_id,
+                    "outcome": "wrong_number",
+                },
+            ]
+        )
+        for call in calls:
+            call.action_log()
+        env["account.collection.promise"].create(
+            {
+                "partner_id": promised,
+                "user_id": collector_id,
+                "call_id": calls[0].id,
+                "move_ids": [Command.set(open_invoices(promised).ids)],
+                "date": today + datetime.timedelta(days=7),
+            }
+        )
+        invoice = open_invoices(disputed)[:1]
+        env["account.collection.dispute"].create(
+            {
+                "partner_id": disputed,
+                "call_id": calls[1].id,
+                "move_ids": [Command.set(invoice.ids)],
+                "reason": "quality",
+                "amount": invoice.company_currency_id.round(invoice.amount_residual_signed / 2),
+                "description": env._("Half of the delivery arrived damaged."),
+            }
+        )

@@ -56,6 +56,7 @@ class AccountCollectionOpenItem(models.AbstractModel):
         "account.account": ["account_type", "non_trade"],
         "account.move": ["collection_excluded", "collection_disputed"],
         "res.partner": ["commercial_partner_id", "collection_excluded"],
+        "account.collection.promise": ["state", "move_ids"],
     }
 
     # ------------------------------------------------------------------
@@ -140,6 +141,17 @@ class AccountCollectionOpenItem(models.AbstractModel):
             ),
             ("disputed", self.env._("Disputed"), SQL("move.collection_disputed IS TRUE")),
             (
+                "promised",
+                self.env._("Promised to pay"),
+                SQL(
+                    """move.id IN (SELECT rel.move_id
+                                     FROM account_collection_promise_move_rel rel
+                                     JOIN account_collection_promise promise
+                                       ON promise.id = rel.promise_id
+                                    WHERE promise.state = 'open')"""
+                ),
+            ),
+            (
                 "customer_excluded",
                 self.env._("Customer excluded from dunning"),
                 SQL("customer.collection_excluded IS TRUE"),
@@ -174,8 +186,7 @@ class AccountCollectionOpenItem(models.AbstractModel):
         reasons = self._get_exclusion_reasons()
         if not moves or not reasons:
             return {}
-        self.env["account.move"].flush_model(["collection_excluded", "collection_disputed"])
-        self.env["res.partner"].flush_model(["collection_excluded", "commercial_partner_id"])
+        self._flush_open_items()
         rows = self.env.execute_query(
             SQL(
                 """SELECT move.id, %(flags)s
@@ -363,8 +374,13 @@ class AccountCollectionOpenItem(models.AbstractModel):
         return SQL(", ").join(columns)
 
     @api.model
-    def _customer_summary_sql(self, as_of_dates, partner_ids=None, historical=False):
+    def _customer_summary_sql(
+        self, as_of_dates, partner_ids=None, historical=False, skip_excluded=False
+    ):
         """SQL yielding one row per (company, customer) with anything open.
+
+        ``skip_excluded`` leaves out the invoices out of dunning (seam 2), as
+        :meth:`_open_items_sql` does: what remains is what a collector can act on.
 
         Columns: company_id, partner_id, total_due (net balance),
         total_overdue (netted, past due), days_overdue (oldest item still
@@ -388,7 +404,9 @@ class AccountCollectionOpenItem(models.AbstractModel):
              GROUP BY company_id, partner_id
             """,
             buckets=self._bucket_columns_sql(),
-            items=self._open_items_sql(as_of_dates, partner_ids, historical),
+            items=self._open_items_sql(
+                as_of_dates, partner_ids, historical, skip_excluded=skip_excluded
+            ),
         )
 
     # ------------------------------------------------------------------

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from ..engine.aging import days_overdue
 
@@ -57,6 +58,26 @@ class AccountMove(models.Model):
         compute="_compute_collection_level",
         groups="account_collections.group_collections_user",
     )
+    collection_dispute_ids = fields.Many2many(
+        "account.collection.dispute",
+        "account_collection_dispute_move_rel",
+        "move_id",
+        "dispute_id",
+        string="Disputes",
+        copy=False,
+        readonly=True,
+        groups="account_collections.group_collections_user",
+    )
+    collection_promise_ids = fields.Many2many(
+        "account.collection.promise",
+        "account_collection_promise_move_rel",
+        "move_id",
+        "promise_id",
+        string="Promises to Pay",
+        copy=False,
+        readonly=True,
+        groups="account_collections.group_collections_user",
+    )
     collection_days_overdue = fields.Integer(
         string="Days Overdue",
         compute="_compute_collection_days_overdue",
@@ -100,6 +121,52 @@ class AccountMove(models.Model):
             move.collection_level_id = state.level_id if state else False
             move.collection_level_date = state.date if state else False
             move.collection_communication_count = counts.get(move, 0)
+
+    def action_open_collection_disputes(self):
+        """The disputes of this invoice."""
+        self.ensure_one()
+        return self._collection_history_action(
+            "account_collections.action_account_collection_dispute", self.collection_dispute_ids
+        )
+
+    def action_open_collection_promises(self):
+        """The promises to pay this invoice."""
+        self.ensure_one()
+        return self._collection_history_action(
+            "account_collections.action_account_collection_promise", self.collection_promise_ids
+        )
+
+    def action_collection_dispute(self):
+        """Open a dispute on the selected invoices."""
+        partner = self.commercial_partner_id
+        if len(partner) != 1:
+            raise UserError(self.env._("Dispute invoices of one customer at a time."))
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.collection.dispute",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_partner_id": partner.id,
+                "default_company_id": self.company_id[:1].id,
+                "default_move_ids": self.ids,
+            },
+        }
+
+    def _collection_history_action(self, xmlid, records):
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+        action["domain"] = [("id", "in", records.ids)]
+        action["context"] = {"create": False}
+        return action
+
+    def _collection_sync_disputed(self):
+        """Set the "Disputed" flag on the invoices an open dispute covers, clear it
+        on the others of ``self``: the flag dunning reads follows the disputes."""
+        disputed = self.env["account.collection.dispute"]._get_open_dispute_move_ids(self)
+        to_set = self.filtered(lambda move: move.id in disputed and not move.collection_disputed)
+        to_clear = self.filtered(lambda move: move.id not in disputed and move.collection_disputed)
+        to_set.sudo().write({"collection_disputed": True})
+        to_clear.sudo().write({"collection_disputed": False})
 
     def action_open_collection_communications(self):
         """The reminders that listed this invoice."""

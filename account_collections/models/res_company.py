@@ -194,3 +194,18 @@ class ResCompany(models.Model):
         " AND collection_provision_rate_over_120 BETWEEN 0 AND 100)",
         "Provision rates lie between 0 and 100 percent.",
     )
+    collection_promise_grace_days = fields.Integer(
+        string="Promise Grace Days",
+        default=3,
+        help="Days after a promised date before an unpaid promise counts as broken; "
+        "dunning waits until then.",
+    )
+    collection_dispute_user_id = fields.Many2one(
+        "res.users",
+        string="Dispute Handler",
+        domain=[("share", "=", False)],
+        help="Resolves disputes of invoices without a salesperson.",
+    )
+    collection_worklist_date = fields.Date(
+        string="Worklist Built On", readonly=True, help="The day the worklist was last rebuilt."
+    )

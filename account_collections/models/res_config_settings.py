@@ -15,6 +15,12 @@ class ResConfigSettings(models.TransientModel):
     collection_aging_limits = fields.Char(
         related="company_id.collection_aging_limits", readonly=False
     )
+    collection_promise_grace_days = fields.Integer(
+        related="company_id.collection_promise_grace_days", readonly=False
+    )
+    collection_dispute_user_id = fields.Many2one(
+        related="company_id.collection_dispute_user_id", readonly=False
+    )
     collection_default_policy_id = fields.Many2one(
         "account.collection.policy",
         string="Default Dunning Policy",

@@ -1,5 +1,7 @@
+import datetime
+
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 
 class ResPartner(models.Model):
@@ -182,6 +184,62 @@ class ResPartner(models.Model):
         groups="account_collections.group_collections_user",
     )
 
+    # skip tracing: where a customer could be reached stays in its chatter history
+    email = fields.Char(tracking=True)
+    phone = fields.Char(tracking=True)
+    street = fields.Char(tracking=True)
+    street2 = fields.Char(tracking=True)
+    zip = fields.Char(tracking=True)
+    city = fields.Char(tracking=True)
+    country_id = fields.Many2one(tracking=True)
+    collection_skip_trace = fields.Boolean(
+        string="Locate Customer",
+        tracking=True,
+        help="The customer's contact data is known to be wrong (returned mail, bounced "
+        "email, wrong number): find where to reach it.",
+    )
+    collection_skip_trace_reason = fields.Char(
+        string="Why Locate", tracking=True, help="What showed the contact data is wrong."
+    )
+    collection_contact = fields.Boolean(
+        string="Collections Contact",
+        help="This contact receives the company's reminders and collections letters, "
+        "instead of the invoice address.",
+    )
+    collection_score = fields.Monetary(
+        string="Expected Cash",
+        compute="_compute_collection_score",
+        currency_field="collection_currency_id",
+        groups="account_collections.group_collections_user",
+        help="The worklist score: overdue amount to act on times the chance of collecting it.",
+    )
+    collection_probability = fields.Float(
+        string="Chance of Collecting",
+        compute="_compute_collection_score",
+        groups="account_collections.group_collections_user",
+    )
+    collection_score_explanation = fields.Html(
+        string="Why This Customer Is on the Worklist",
+        compute="_compute_collection_score",
+        sanitize=False,
+        groups="account_collections.group_collections_user",
+    )
+    collection_call_count = fields.Integer(
+        compute="_compute_collection_workspace_counts",
+        string="Calls",
+        groups="account_collections.group_collections_user",
+    )
+    collection_promise_count = fields.Integer(
+        compute="_compute_collection_workspace_counts",
+        string="Promises",
+        groups="account_collections.group_collections_user",
+    )
+    collection_dispute_count = fields.Integer(
+        compute="_compute_collection_workspace_counts",
+        string="Disputes",
+        groups="account_collections.group_collections_user",
+    )
+
     # ------------------------------------------------------------------
     # COMPUTE
     # ------------------------------------------------------------------
@@ -245,6 +303,38 @@ class ResPartner(models.Model):
             partner.collection_plan_count = counts.get(commercial, 0)
             partner.collection_plan_id = plan
             partner.collection_plan_progress = progress.get(plan, 0.0)
+
+    @api.depends_context("company")
+    def _compute_collection_score(self):
+        company = self.env.company
+        worklist = self.env["account.collection.worklist"]
+        scores = worklist._get_scores(company, self.filtered("id"))
+        for partner in self:
+            values = scores.get(partner.commercial_partner_id.id, ({}, None))[0]
+            partner.collection_score = values.get("score", 0.0)
+            partner.collection_probability = values.get("probability", 0.0)
+            partner.collection_score_explanation = worklist._explain(values, company.currency_id)
+
+    @api.depends_context("company")
+    def _compute_collection_workspace_counts(self):
+        company = self.env.company
+        counts = {}
+        for model in ("call", "promise", "dispute"):
+            counts[model] = dict(
+                self.env[f"account.collection.{model}"]._read_group(
+                    [
+                        ("partner_id", "in", self.commercial_partner_id.ids),
+                        ("company_id", "=", company.id),
+                    ],
+                    ["partner_id"],
+                    ["__count"],
+                )
+            )
+        for partner in self:
+            commercial = partner.commercial_partner_id
+            partner.collection_call_count = counts["call"].get(commercial, 0)
+            partner.collection_promise_count = counts["promise"].get(commercial, 0)
+            partner.collection_dispute_count = counts["dispute"].get(commercial, 0)
 
     @api.depends_context("company")
     def _compute_collection_summary(self):
@@ -392,6 +482,108 @@ class ResPartner(models.Model):
                 "default_reason_type": "manual",
             },
         }
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "collector_id" in vals or "user_id" in vals:
+            self.env["account.collection.worklist"]._sync_collectors(
+                self.commercial_partner_id, self.env.company
+            )
+        return result
+
+    def action_log_collection_call(self):
+        """Log a call with this customer (a form in a dialog)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Log a Call"),
+            "res_model": "account.collection.call",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_partner_id": self.commercial_partner_id.id,
+                "default_company_id": self.env.company.id,
+            },
+        }
+
+    def action_open_collection_calls(self):
+        """The calls logged with this customer."""
+        return self._collection_workspace_action(
+            "account_collections.action_account_collection_call"
+        )
+
+    def action_open_collection_promises(self):
+        """The customer's promises to pay."""
+        return self._collection_workspace_action(
+            "account_collections.action_account_collection_promise"
+        )
+
+    def action_open_collection_disputes(self):
+        """The customer's disputes."""
+        return self._collection_workspace_action(
+            "account_collections.action_account_collection_dispute"
+        )
+
+    def _collection_workspace_action(self, xmlid):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action
+
+    def action_collection_located(self):
+        """The customer's contact data is right again: out of the "locate" queue."""
+        if not self.env.user.has_group("account_collections.group_collections_user"):
+            raise AccessError(self.env._("Only collections users work the locate queue."))
+        self.sudo().write({"collection_skip_trace": False, "collection_skip_trace_reason": False})
+        return True
+
+    def action_collection_mail_returned(self):
+        """The post returned a letter: the address is wrong, locate the customer."""
+        if not self.env.user.has_group("account_collections.group_collections_user"):
+            raise AccessError(self.env._("Only collections users work the locate queue."))
+        for partner in self:
+            partner._collection_mark_skip_trace(
+                self.env._("Letter returned by the post"),
+                partner.with_company(self.env.company).collection_collector_id or self.env.user,
+                self.env.company,
+            )
+        return True
+
+    def action_open_collection_timeline(self):
+        """Everything that happened with this customer, newest first."""
+        return self._collection_workspace_action(
+            "account_collections.action_account_collection_timeline"
+        )
+
+    def _message_receive_bounce(self, email, partner):
+        """A bounced email puts a customer in the "locate customer" queue."""
+        result = super()._message_receive_bounce(email, partner)
+        customers = self.commercial_partner_id.filtered(
+            lambda p: p.customer_rank and not p.collection_skip_trace
+        )
+        company = self.env.company
+        for customer in customers:
+            customer._collection_mark_skip_trace(
+                self.env._("Email to %(email)s bounced", email=email),
+                customer.with_company(company).collection_collector_id
+                or customer.user_id
+                or self.env.ref("base.user_root"),
+                company,
+            )
+        return result
+
+    def _collection_mark_skip_trace(self, reason, user, company):
+        """Put the customers in the "locate customer" queue, with a skip-trace activity."""
+        customers = self.commercial_partner_id.sudo()
+        customers.write({"collection_skip_trace": True, "collection_skip_trace_reason": reason})
+        today = self.env["account.collection.open.item"]._company_today(company)
+        customers.activity_schedule(
+            "account_collections.mail_activity_type_skip_trace",
+            date_deadline=today + datetime.timedelta(days=1),
+            summary=self.env._("Locate the customer: %(reason)s", reason=reason),
+            user_id=user.id,
+        )
 
     def _get_collection_policy(self, company):
         """``{partner: policy}`` for the customers in ``self``, in ``company``."""

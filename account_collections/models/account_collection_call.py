@@ -1,0 +1,207 @@
+import datetime
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+OUTCOMES = [
+    ("reached", "Reached"),
+    ("no_answer", "No Answer"),
+    ("voicemail", "Voicemail"),
+    ("wrong_number", "Wrong Number"),
+    ("refused", "Refused to Pay"),
+    ("promised", "Promised to Pay"),
+    ("disputed", "Disputed"),
+    ("already_paid", "Says Already Paid"),
+    ("bankruptcy", "Claims Bankruptcy"),
+]
+
+REASONS = [
+    ("cash_flow", "Cash Flow"),
+    ("dispute", "Dispute"),
+    ("missing_invoice", "Missing Invoice or PO"),
+    ("wrong_address", "Wrong Address"),
+    ("awaiting_approval", "Awaiting Approval"),
+    ("other", "Other"),
+]
+
+
+class AccountCollectionCall(models.Model):
+    """A call with a customer about what it owes, and what follows from it.
+
+    The outcome drives the follow-up (:meth:`action_log`): a promise opens
+    the promise form, a dispute the dispute form, "says already paid" an
+    activity to look for an unapplied payment, a wrong number puts the
+    customer in the "locate customer" queue with a skip-trace activity.
+    """
+
+    _name = "account.collection.call"
+    _description = "Collections: call with a customer"
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        domain=[("is_company", "=", True)],
+    )
+    contact_id = fields.Many2one(
+        "res.partner",
+        domain="[('commercial_partner_id', '=', partner_id)]",
+        help="Who the collector spoke to.",
+    )
+    phone = fields.Char(related="contact_id.phone", string="Phone")
+    user_id = fields.Many2one(
+        "res.users",
+        string="Collector",
+        required=True,
+        default=lambda self: self.env.user,
+        domain=[("share", "=", False)],
+    )
+    date = fields.Datetime(required=True, default=fields.Datetime.now)
+    outcome = fields.Selection(OUTCOMES, required=True)
+    reason = fields.Selection(REASONS, string="Reason for Non-Payment")
+    notes = fields.Text()
+    next_action_date = fields.Date(help="A to-do for the collector on this day.")
+    promise_ids = fields.One2many("account.collection.promise", "call_id", string="Promises")
+    dispute_ids = fields.One2many("account.collection.dispute", "call_id", string="Disputes")
+    logged = fields.Boolean(readonly=True, copy=False)
+
+    # ------------------------------------------------------------------
+    # COMPUTE
+    # ------------------------------------------------------------------
+
+    @api.depends("partner_id", "outcome", "date")
+    def _compute_display_name(self):
+        outcomes = dict(self._fields["outcome"]._description_selection(self.env))
+        for call in self:
+            call.display_name = " - ".join(
+                part
+                for part in (
+                    call.partner_id.display_name,
+                    outcomes.get(call.outcome),
+                    call.date and fields.Date.to_string(call.date),
+                )
+                if part
+            )
+
+    # ------------------------------------------------------------------
+    # LOW-LEVEL
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("partner_id"):
+                partner = self.env["res.partner"].browse(vals["partner_id"])
+                vals["partner_id"] = partner.commercial_partner_id.id
+        return super().create(vals_list)
+
+    # ------------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------------
+
+    def action_log(self):
+        """Record the call and start what its outcome calls for.
+
+        :return: the promise or dispute form to fill in, or closes the dialog.
+        """
+        self.ensure_one()
+        if not self.env.su and not self.env.user.has_group(
+            "account_collections.group_collections_user"
+        ):
+            raise AccessError(self.env._("Only collections users log calls."))
+        if self.logged:
+            raise UserError(self.env._("This call is logged already."))
+        self.logged = True
+        self._log_on_customer()
+        self._complete_activity()
+        self._create_follow_ups()
+        if self.outcome == "wrong_number":
+            self.partner_id._collection_mark_skip_trace(
+                self.env._("Wrong number (call of %(date)s)", date=self.date.date()),
+                self.user_id,
+                self.company_id,
+            )
+        if self.outcome == "promised":
+            return self._open_follow_up_form("account.collection.promise")
+        if self.outcome == "disputed":
+            return self._open_follow_up_form("account.collection.dispute")
+        return {"type": "ir.actions.act_window_close"}
+
+    def _open_follow_up_form(self, model):
+        """The promise or dispute form, filled in from the call."""
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": model,
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_partner_id": self.partner_id.id,
+                "default_company_id": self.company_id.id,
+                "default_call_id": self.id,
+                "default_user_id": self.user_id.id,
+            },
+        }
+
+    def _log_on_customer(self):
+        """A note on the customer's thread, so the call shows in its history."""
+        outcomes = dict(self._fields["outcome"]._description_selection(self.env))
+        reasons = dict(self._fields["reason"]._description_selection(self.env))
+        body = Markup("<p><strong>%s</strong></p>") % self.env._(
+            "Call: %(outcome)s", outcome=outcomes[self.outcome]
+        )
+        if self.reason:
+            body += Markup("<p>%s</p>") % self.env._(
+                "Reason for non-payment: %(reason)s", reason=reasons[self.reason]
+            )
+        if self.notes:
+            body += Markup("<p>%s</p>") % self.notes
+        self.partner_id.sudo().message_post(
+            body=body,
+            subtype_xmlid="mail.mt_note",
+            author_id=self.user_id.partner_id.id,
+        )
+
+    def _complete_activity(self):
+        """Mark done the follow-up activity the call was logged for, with its outcome."""
+        activity_id = self.env.context.get("collection_activity_id")
+        if not activity_id:
+            return
+        activity = self.env["mail.activity"].sudo().browse(activity_id).exists()
+        if activity.res_model != "res.partner" or activity.res_id != self.partner_id.id:
+            return
+        outcomes = dict(self._fields["outcome"]._description_selection(self.env))
+        activity.action_feedback(
+            feedback=self.env._(
+                "Call: %(outcome)s. %(notes)s",
+                outcome=outcomes[self.outcome],
+                notes=self.notes or "",
+            )
+        )
+
+    def _create_follow_ups(self):
+        """The activities the outcome and the next action date ask for."""
+        partner = self.partner_id.sudo()
+        today = self.env["account.collection.open.item"]._company_today(self.company_id)
+        if self.next_action_date:
+            partner.activity_schedule(
+                "mail.mail_activity_data_todo",
+                date_deadline=self.next_action_date,
+                summary=self.env._("Collections: follow up the call of %(date)s", date=today),
+                user_id=self.user_id.id,
+            )
+        if self.outcome == "already_paid":
+            partner.activity_schedule(
+                "account_collections.mail_activity_type_check_payment",
+                date_deadline=today + datetime.timedelta(days=1),
+                summary=self.env._("Customer says it paid: look for an unapplied payment"),
+                note=self.notes or False,
+                user_id=self.user_id.id,
+            )
