@@ -36,12 +36,40 @@ class AccountCollectionActivityReport(models.Model):
             "user_id",
         ],
         "account.collection.run": ["trigger"],
+        "account.collection.call": ["company_id", "date", "outcome", "partner_id", "user_id"],
+        "account.collection.promise": ["amount", "company_id", "partner_id", "state", "user_id"],
+        "account.collection.dispute": ["amount", "company_id", "date", "partner_id", "state"],
+        "account.collection.plan": ["amount_total", "company_id", "date", "partner_id", "state"],
+        "account.collection.hold": ["company_id", "date_start", "partner_id", "state"],
+        "account.collection.writeoff": [
+            "amount_total",
+            "company_id",
+            "date",
+            "partner_id",
+            "state",
+        ],
+        "account.collection.placement": [
+            "amount_total",
+            "company_id",
+            "date",
+            "partner_id",
+            "state",
+        ],
         "res.partner": ["collector_id", "user_id"],
         "res.company": ["currency_id"],
     }
 
     activity = fields.Selection(
-        [("communication", "Communication")],
+        [
+            ("communication", "Communication"),
+            ("call", "Call"),
+            ("promise", "Promise to Pay"),
+            ("dispute", "Dispute"),
+            ("plan", "Payment Plan"),
+            ("hold", "Credit Hold"),
+            ("writeoff", "Write-off"),
+            ("placement", "Agency Placement"),
+        ],
         readonly=True,
         help="What kind of action the row records.",
     )
@@ -71,14 +99,11 @@ class AccountCollectionActivityReport(models.Model):
         readonly=True,
     )
     state = fields.Selection(
-        [
-            ("to_review", "Awaiting Review"),
-            ("sent", "Sent"),
-            ("refused", "Refused"),
-            ("skipped", "Skipped"),
-        ],
+        selection="_selection_state",
         string="Outcome",
         readonly=True,
+        help="A communication's outcome, a call's outcome, or the state of the promise, "
+        "dispute, plan, hold, write-off or placement.",
     )
     reason = fields.Char(readonly=True, help="Why a communication was refused.")
     automatic = fields.Boolean(readonly=True, help="Done by the scheduled run.")
@@ -90,6 +115,27 @@ class AccountCollectionActivityReport(models.Model):
     # ------------------------------------------------------------------
     # LOW-LEVEL
     # ------------------------------------------------------------------
+
+    #: (activity, model) of the branches built from a model's ``state`` field.
+    STATE_SOURCES = (
+        ("communication", "account.collection.communication", "state"),
+        ("call", "account.collection.call", "outcome"),
+        ("promise", "account.collection.promise", "state"),
+        ("dispute", "account.collection.dispute", "state"),
+        ("plan", "account.collection.plan", "state"),
+        ("hold", "account.collection.hold", "state"),
+        ("writeoff", "account.collection.writeoff", "state"),
+        ("placement", "account.collection.placement", "state"),
+    )
+
+    @api.model
+    def _selection_state(self):
+        """Every outcome and state the branches can show, once each."""
+        values = {}
+        for _activity, model, field in self.STATE_SOURCES:
+            for key, label in self.env[model]._fields[field]._description_selection(self.env):
+                values.setdefault(key, label)
+        return list(values.items())
 
     @api.model
     def _selection_kind(self):
@@ -146,5 +192,88 @@ class AccountCollectionActivityReport(models.Model):
                   LEFT JOIN account_collection_run run ON run.id = communication.run_id
                 """,
                 factor=ID_FACTOR,
-            )
+            ),
+            *(
+                SQL(
+                    """
+                    SELECT %(factor)s * %(number)s + source.id AS id,
+                           %(activity)s::varchar AS activity, NULL::varchar AS kind,
+                           source.company_id, %(date)s AS date, source.partner_id,
+                           %(user)s AS user_id, NULL::int AS level_id,
+                           NULL::varchar AS channel, source.%(state)s::varchar AS state,
+                           NULL::varchar AS reason, FALSE AS automatic,
+                           %(amount)s AS amount, 1 AS count
+                      FROM %(table)s source
+                    """,
+                    factor=ID_FACTOR,
+                    number=number,
+                    activity=activity,
+                    date=SQL(date),
+                    state=SQL.identifier(state),
+                    user=SQL(user),
+                    amount=SQL(amount),
+                    table=SQL.identifier(self.env[model]._table),
+                )
+                for number, (activity, model, state, date, user, amount) in enumerate(
+                    (
+                        (
+                            "call",
+                            "account.collection.call",
+                            "outcome",
+                            "source.date::date",
+                            "source.user_id",
+                            "0::numeric",
+                        ),
+                        (
+                            "promise",
+                            "account.collection.promise",
+                            "state",
+                            "source.create_date::date",
+                            "source.user_id",
+                            "source.amount",
+                        ),
+                        (
+                            "dispute",
+                            "account.collection.dispute",
+                            "state",
+                            "source.date",
+                            "source.create_uid",
+                            "source.amount",
+                        ),
+                        (
+                            "plan",
+                            "account.collection.plan",
+                            "state",
+                            "COALESCE(source.date, source.create_date::date)",
+                            "source.user_id",
+                            "source.amount_total",
+                        ),
+                        (
+                            "hold",
+                            "account.collection.hold",
+                            "state",
+                            "source.date_start",
+                            "source.create_uid",
+                            "0::numeric",
+                        ),
+                        (
+                            "writeoff",
+                            "account.collection.writeoff",
+                            "state",
+                            "COALESCE(source.date, source.create_date::date)",
+                            "source.create_uid",
+                            "source.amount_total",
+                        ),
+                        (
+                            "placement",
+                            "account.collection.placement",
+                            "state",
+                            "COALESCE(source.date, source.create_date::date)",
+                            "source.create_uid",
+                            "source.amount_total",
+                        ),
+                    ),
+                    start=2,
+                )
+            ),
         ]

@@ -29,6 +29,22 @@ class TestActivityReport(DunningCommon):
         model = self.env["account.collection.activity.report"]
         return model.with_user(user) if user else model
 
+    def test_calls_are_activities_too(self):
+        self.env["account.collection.call"].create(
+            {"partner_id": self.walker.id, "outcome": "no_answer", "user_id": self.collector.id}
+        )
+        rows = self._report(self.collector).search([("partner_id", "=", self.walker.id)])
+        call = rows.filtered(lambda row: row.activity == "call")
+        self.assertEqual(len(call), 1)
+        self.assertEqual(
+            (call.state, call.user_id, call.collector_id),
+            ("no_answer", self.collector, self.collector),
+        )
+        groups = self._report(self.collector)._read_group(
+            [("partner_id", "=", self.walker.id)], ["activity"], ["count:sum"]
+        )
+        self.assertIn(("call", 1), [(activity, count) for activity, count in groups])
+
     def test_reminders_by_level_channel_and_outcome(self):
         run = self._run("2026-03-31")
         self.assertEqual(len(run.communication_ids), 3)
