@@ -161,13 +161,7 @@ class AccountCollectionDispute(models.Model):
     def _check_moves(self):
         for dispute in self:
             customer = dispute.partner_id.commercial_partner_id
-            wrong = dispute.move_ids.filtered(
-                lambda move, customer=customer: (
-                    move.commercial_partner_id != customer
-                    or move.state != "posted"
-                    or not move.is_sale_document(include_receipts=True)
-                )
-            )
+            wrong = dispute.move_ids._collection_not_invoices_of(customer)
             if wrong:
                 raise ValidationError(
                     self.env._(

@@ -158,13 +158,7 @@ class AccountCollectionPromise(models.Model):
     def _check_moves(self):
         for promise in self:
             customer = promise.partner_id.commercial_partner_id
-            wrong = promise.move_ids.filtered(
-                lambda move, customer=customer: (
-                    move.commercial_partner_id != customer
-                    or move.state != "posted"
-                    or not move.is_sale_document(include_receipts=True)
-                )
-            )
+            wrong = promise.move_ids._collection_not_invoices_of(customer)
             if wrong:
                 raise ValidationError(
                     self.env._(

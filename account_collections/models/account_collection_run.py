@@ -356,8 +356,9 @@ class AccountCollectionRun(models.Model):
         }
         # a reminder refused today (no address, say) does not move the
         # invoices: do not try that level again the same day
-        reminded_today = set(
-            self.env["account.collection.communication"]._read_group(
+        reminded_today = {
+            (partner.id, level.id)
+            for partner, level in self.env["account.collection.communication"]._read_group(
                 [
                     ("partner_id", "in", partners.ids),
                     ("company_id", "=", company.id),
@@ -367,7 +368,7 @@ class AccountCollectionRun(models.Model):
                 ],
                 ["partner_id", "level_id"],
             )
-        )
+        }
         policies = partners._get_collection_policy(company)
         levels_by_policy = {
             policy: [
@@ -382,9 +383,6 @@ class AccountCollectionRun(models.Model):
             for policy in set(policies.values())
             if policy
         }
-        levels_by_key = {
-            level.id: level for policy in levels_by_policy for level in policy.level_ids
-        }
         result = {}
         for partner in partners:
             policy = policies[partner]
@@ -398,7 +396,7 @@ class AccountCollectionRun(models.Model):
             if (
                 decision.level
                 and not include_current  # sent by hand: the wizard says it was done today
-                and (partner, levels_by_key[decision.level.key]) in reminded_today
+                and (partner.id, decision.level.key) in reminded_today
             ):
                 continue
             if decision.level:

@@ -168,6 +168,17 @@ class AccountMove(models.Model):
         to_set.sudo().write({"collection_disputed": True})
         to_clear.sudo().write({"collection_disputed": False})
 
+    def _collection_not_invoices_of(self, customer):
+        """The entries of ``self`` that are not posted invoices of ``customer``
+        (a commercial partner): what a promise or a dispute may not cover."""
+        return self.filtered(
+            lambda move: (
+                move.commercial_partner_id != customer
+                or move.state != "posted"
+                or not move.is_sale_document(include_receipts=True)
+            )
+        )
+
     def action_open_collection_communications(self):
         """The reminders that listed this invoice."""
         self.ensure_one()
