@@ -12,16 +12,19 @@ from dataclasses import dataclass
 
 BANKRUPTCY = "bankruptcy"
 SMALL_BALANCE = "small_balance"
+STATUTE_BARRED = "statute_barred"
 UNCOLLECTIBLE = "uncollectible"
 
 
 @dataclass(frozen=True)
 class OpenInvoice:
-    """An invoice still owed: its key (the entry id), days overdue, open amount."""
+    """An invoice still owed: its key (the entry id), days overdue, open
+    amount, and whether its limitation date has passed."""
 
     key: int
     days_overdue: int
     amount: int
+    statute_barred: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,8 @@ def propose(
 
     Rules, first match wins: bankruptcy (all invoices); small balance (the
     net balance is positive, below the threshold and something is overdue:
-    all invoices, approved automatically below the lower threshold); days
+    all invoices, approved automatically below the lower threshold);
+    statute-barred (the invoices whose limitation date has passed); days
     overdue (the invoices overdue at least that many days).
     """
     owed = [invoice for invoice in invoices if invoice.amount > 0]
@@ -83,6 +87,9 @@ def propose(
         proposal = _proposal(SMALL_BALANCE, owed)
         auto = 0 < proposal.amount < thresholds.auto_approve
         return Proposal(proposal.reason, proposal.keys, proposal.amount, auto)
+    barred = [invoice for invoice in owed if invoice.statute_barred]
+    if barred:
+        return _proposal(STATUTE_BARRED, barred)
     if thresholds.days_overdue > 0:
         old = [invoice for invoice in owed if invoice.days_overdue >= thresholds.days_overdue]
         if old:

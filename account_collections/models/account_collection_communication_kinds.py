@@ -19,7 +19,8 @@ class AccountCollectionCommunication(models.Model):
     """Seam 4: the kinds of communication beyond reminders: payment plan
     agreements and credit hold notices (linked to the plan or hold they are
     about), statements of account (for a period), agency placement notices, payment
-    commitments and dispute rejections (linked to the promise or dispute)."""
+    commitments and dispute rejections (linked to the promise or dispute), and
+    letters before action (linked to the court claim)."""
 
     _inherit = "account.collection.communication"
 
@@ -32,6 +33,7 @@ class AccountCollectionCommunication(models.Model):
             ("agency_notice", "Placement Notice"),
             ("promise", "Payment Commitment"),
             ("dispute_rejected", "Dispute Rejected"),
+            ("letter_before_action", "Letter Before Action"),
         ],
         ondelete={
             "plan_agreement": "cascade",
@@ -41,6 +43,7 @@ class AccountCollectionCommunication(models.Model):
             "agency_notice": "cascade",
             "promise": "cascade",
             "dispute_rejected": "cascade",
+            "letter_before_action": "cascade",
         },
     )
     plan_id = fields.Many2one(
@@ -54,6 +57,13 @@ class AccountCollectionCommunication(models.Model):
     )
     dispute_id = fields.Many2one(
         "account.collection.dispute", readonly=True, index="btree_not_null", ondelete="set null"
+    )
+    claim_id = fields.Many2one(
+        "account.collection.claim",
+        string="Court Claim",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
     )
 
     @api.model

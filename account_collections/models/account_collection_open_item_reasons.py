@@ -1,12 +1,14 @@
 from odoo import api, models
 from odoo.tools import SQL
 
+from .account_collection_claim import ACTIVE_STATES as CLAIM_STATES
 from .account_collection_writeoff import ACTIVE_STATES as WRITEOFF_STATES
 
 
 class AccountCollectionOpenItem(models.AbstractModel):
     """Seam 2: the reasons later features add. Invoices in an active payment
-    plan, in a proposed or posted write-off, or placed with an agency."""
+    plan, in a proposed or posted write-off, placed with an agency, or in a
+    court claim (from the letter before action on)."""
 
     _inherit = "account.collection.open.item"
 
@@ -14,6 +16,7 @@ class AccountCollectionOpenItem(models.AbstractModel):
     ESCALATION_LINE_MODELS = (
         "account.collection.writeoff.line",
         "account.collection.placement.line",
+        "account.collection.claim.line",
     )
 
     @api.model
@@ -48,6 +51,16 @@ class AccountCollectionOpenItem(models.AbstractModel):
                                 WHERE placement_line.move_id = move.id
                                   AND placement_line.state = %s)""",
                     "placed",
+                ),
+            ),
+            (
+                "court_claim",
+                self.env._("In a court claim"),
+                SQL(
+                    """EXISTS (SELECT 1 FROM account_collection_claim_line claim_line
+                                WHERE claim_line.move_id = move.id
+                                  AND claim_line.state IN %s)""",
+                    CLAIM_STATES,
                 ),
             ),
         ]

@@ -62,6 +62,16 @@ class AccountCollectionPromise(models.Model):
         " ('move_type', 'in', ('out_invoice', 'out_receipt')),"
         " ('payment_state', 'in', ('not_paid', 'partial'))]",
     )
+    made_date = fields.Date(
+        string="Made On",
+        readonly=True,
+        copy=False,
+        default=lambda self: self.env["account.collection.open.item"]._company_today(
+            self.env.company
+        ),
+        help="The day the customer promised: an acknowledgement of the debt that restarts "
+        "its limitation period.",
+    )
     date = fields.Date(string="Promised Date", required=True, tracking=True)
     amount = fields.Monetary(
         compute="_compute_amount",

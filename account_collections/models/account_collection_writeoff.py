@@ -423,12 +423,15 @@ class AccountCollectionWriteoff(models.Model):
             small_balance=to_minor(currency, company.collection_writeoff_small_balance),
             auto_approve=to_minor(currency, company.collection_writeoff_auto_approve_limit),
         )
+        barred = self._statute_barred_moves(company)
         per_partner = defaultdict(list)
         balances = {}
         for partner_id, balance, bankrupt, move_id, days, net in rows:
             balances[partner_id] = (to_minor(currency, balance), bankrupt)
             per_partner[partner_id].append(
-                writeoff_rules.OpenInvoice(move_id, days, to_minor(currency, net))
+                writeoff_rules.OpenInvoice(
+                    move_id, days, to_minor(currency, net), move_id in barred
+                )
             )
         decisions = {}
         for partner_id, invoices in per_partner.items():
@@ -437,6 +440,18 @@ class AccountCollectionWriteoff(models.Model):
             if proposal:
                 decisions[partner_id] = proposal
         return decisions
+
+    @api.model
+    def _statute_barred_moves(self, company):
+        """Ids of the company's open invoices whose limitation date has passed."""
+        today = self.env["account.collection.open.item"]._company_today(company)
+        return {
+            move_id
+            for move_id, _partner_id, limit in self.env[
+                "account.collection.claim"
+            ]._limitation_candidates(company)
+            if limit <= today
+        }
 
     @api.model
     def _propose_by_rule(self, company, commit=False):

@@ -271,3 +271,56 @@ class AccountMove(models.Model):
         """Propose writing off the selected invoices: one proposal per customer."""
         writeoffs = self.env["account.collection.writeoff"]._propose(self)
         return writeoffs.action_open()
+
+    # ------------------------------------------------------------------
+    # Limitation dates and court claims
+    # ------------------------------------------------------------------
+
+    collection_limitation_date = fields.Date(
+        string="Limitation Date",
+        compute="_compute_collection_limitation_date",
+        groups="account_collections.group_collections_user",
+        help="The day this invoice becomes statute-barred: the company's limitation period "
+        "after its due date or the customer's last payment or promise to pay.",
+    )
+    collection_limitation_warned = fields.Date(
+        string="Limitation Warned For",
+        readonly=True,
+        copy=False,
+        groups="account_collections.group_collections_user",
+        help="The limitation date the collector was last warned about.",
+    )
+    collection_claim_ids = fields.Many2many(
+        "account.collection.claim",
+        "account_collection_claim_move_rel",
+        "move_id",
+        "claim_id",
+        string="Court Claims",
+        copy=False,
+        readonly=True,
+        groups="account_collections.group_collections_user",
+    )
+
+    @api.depends("line_ids.amount_residual", "line_ids.date_maturity", "state")
+    def _compute_collection_limitation_date(self):
+        invoices = self.filtered(
+            lambda move: move.state == "posted"
+            and move.move_type in ("out_invoice", "out_receipt")
+            and move.id
+        )
+        dates = self.env["account.collection.claim"]._get_limitation_dates(invoices)
+        for move in self:
+            move.collection_limitation_date = dates.get(move.id) or False
+
+    def action_collection_claim(self):
+        """Draft a court claim for the selected invoices: one claim per customer."""
+        claims = self.env["account.collection.claim"]
+        for customer, moves in self.grouped("commercial_partner_id").items():
+            claims |= claims._draft_for(customer, moves)
+        return claims.action_open()
+
+    def action_open_collection_claims(self):
+        self.ensure_one()
+        return self._collection_history_action(
+            "account_collections.action_account_collection_claim", self.collection_claim_ids
+        )

@@ -154,6 +154,51 @@ class ResCompany(models.Model):
         "without a manager. 0: never.",
     )
 
+    # ---- limitation periods and court claims ----
+    collection_limitation_years = fields.Integer(
+        string="Limitation Period (Years)",
+        default=6,
+        help="A debt becomes statute-barred this many years after its due date or the "
+        "customer's last acknowledgement (payment, promise to pay). 0: no limitation dates.",
+    )
+    collection_limitation_warning_days = fields.Integer(
+        string="Warn Days Before Limitation",
+        default=90,
+        help="The daily check warns the collector this many days before an invoice's "
+        "limitation date.",
+    )
+    collection_claim_interest_rate = fields.Float(
+        string="Claim Interest Rate (%/year)",
+        digits=(5, 2),
+        help="Simple interest a court claim asks for, from each invoice's due date to the "
+        "claim date. 0: the company charges no interest.",
+    )
+    collection_claim_notice_days = fields.Integer(
+        string="Letter Before Action Deadline (Days)",
+        default=14,
+        help="The payment deadline a letter before action gives, in days from the letter.",
+    )
+    collection_claim_cost_account_id = fields.Many2one(
+        "account.account",
+        string="Legal Costs Account",
+        check_company=True,
+        domain="[('account_type', 'in', ('expense', 'expense_other'))]",
+        help="Court fees and legal costs of claims are booked to this expense account.",
+    )
+    collection_claim_cost_journal_id = fields.Many2one(
+        "account.journal",
+        string="Legal Costs Paid From",
+        check_company=True,
+        domain="[('type', 'in', ('bank', 'cash'))]",
+        help="The bank or cash journal the costs of claims are paid from.",
+    )
+
+    _collection_limitation_positive = models.Constraint(
+        "CHECK(collection_limitation_years >= 0 AND collection_limitation_warning_days >= 0"
+        " AND collection_claim_notice_days >= 0 AND collection_claim_interest_rate >= 0)",
+        "Limitation years, warning days, deadline days and the interest rate cannot be negative.",
+    )
+
     # ---- doubtful-debt provisions ----
     collection_provision_auto = fields.Boolean(
         string="Monthly Provision Proposal",

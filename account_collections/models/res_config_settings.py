@@ -102,3 +102,21 @@ class ResConfigSettings(models.TransientModel):
     collection_provision_rate_over_120 = fields.Float(
         related="company_id.collection_provision_rate_over_120", readonly=False
     )
+    collection_limitation_years = fields.Integer(
+        related="company_id.collection_limitation_years", readonly=False
+    )
+    collection_limitation_warning_days = fields.Integer(
+        related="company_id.collection_limitation_warning_days", readonly=False
+    )
+    collection_claim_interest_rate = fields.Float(
+        related="company_id.collection_claim_interest_rate", readonly=False
+    )
+    collection_claim_notice_days = fields.Integer(
+        related="company_id.collection_claim_notice_days", readonly=False
+    )
+    collection_claim_cost_account_id = fields.Many2one(
+        related="company_id.collection_claim_cost_account_id", readonly=False
+    )
+    collection_claim_cost_journal_id = fields.Many2one(
+        related="company_id.collection_claim_cost_journal_id", readonly=False
+    )

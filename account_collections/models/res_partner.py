@@ -641,6 +641,21 @@ class ResPartner(models.Model):
         action["context"] = {"default_partner_id": self.commercial_partner_id.id}
         return action
 
+    def action_collection_claim(self):
+        """Draft a court claim for the customer's overdue invoices in the current company."""
+        self.ensure_one()
+        return self.env["account.collection.claim"]._draft_for(self).action_open()
+
+    def action_open_collection_claims(self):
+        """The court claims against this customer."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_collections.action_account_collection_claim"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action
+
     def action_collection_place_with_agency(self):
         """Propose placing the customer's overdue invoices with a collection agency."""
         self.ensure_one()

@@ -4,6 +4,7 @@ from hypothesis import strategies as st
 from engine.writeoff import (
     BANKRUPTCY,
     SMALL_BALANCE,
+    STATUTE_BARRED,
     UNCOLLECTIBLE,
     OpenInvoice,
     Thresholds,
@@ -92,3 +93,15 @@ def test_proposal_lists_owed_invoices_with_their_total(invoices, days, small, ba
         assert all(by_key[key].days_overdue >= days for key in proposal.keys)
     if proposal.auto_approve:
         assert proposal.reason == SMALL_BALANCE and proposal.amount < small // 2
+
+
+def test_statute_barred_invoices_are_proposed_before_old_ones():
+    barred = OpenInvoice(4, 2500, 7_000, statute_barred=True)
+    proposal = propose([OLD, barred, RECENT], 87_000, Thresholds(days_overdue=365))
+    assert proposal.reason == STATUTE_BARRED
+    assert proposal.keys == (4,)
+    assert proposal.amount == 7_000
+    # without a days threshold the barred invoice is still proposed
+    assert propose([barred, RECENT], 37_000, Thresholds()).keys == (4,)
+    # bankruptcy still takes everything
+    assert propose([barred, RECENT], 37_000, Thresholds(), bankrupt=True).reason == BANKRUPTCY
