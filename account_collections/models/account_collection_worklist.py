@@ -3,7 +3,7 @@ import datetime
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..engine import scoring
@@ -202,6 +202,29 @@ class AccountCollectionWorklist(models.Model):
         if self.activity_id:
             action["context"] = dict(action["context"], collection_activity_id=self.activity_id.id)
         return action
+
+    def action_propose_writeoff(self):
+        """Propose writing off the open invoices of the selected customers, in
+        each row's company: one proposal per customer."""
+        Writeoff = self.env["account.collection.writeoff"]
+        writeoffs = Writeoff
+        for company, rows in self.grouped("company_id").items():
+            moves = Writeoff._get_proposable_moves(rows.partner_id, company)
+            if moves:
+                writeoffs |= Writeoff.with_company(company)._propose(moves)
+        if not writeoffs:
+            raise UserError(
+                self.env._(
+                    "No open invoice to write off (invoices already in a write-off proposal "
+                    "are left out)."
+                )
+            )
+        return writeoffs.action_open()
+
+    def action_court_claim(self):
+        """Draft a court claim for this customer's overdue invoices."""
+        self.ensure_one()
+        return self.partner_id.with_company(self.company_id).action_collection_claim()
 
     def action_assign_collector(self):
         """Assign a collector to the selected customers."""

@@ -48,6 +48,20 @@ class TestWorklist(DunningCommon):
         self.assertIn("30 days overdue", big.explanation)
         self.assertNotIn(self.current, rows.partner_id)  # nothing overdue: nothing to do
 
+    def test_write_off_and_court_claim_from_the_worklist(self):
+        rows = self._worklist()
+        old_row = rows.filtered(lambda row: row.partner_id == self.old)
+        action = (old_row + rows.filtered(lambda r: r.partner_id == self.small)).with_user(
+            self.collector
+        ).action_propose_writeoff()
+        writeoffs = self.env["account.collection.writeoff"].search(action["domain"])
+        self.assertEqual(writeoffs.partner_id, self.old + self.small)
+        self.assertEqual(writeoffs.mapped("state"), ["proposed", "proposed"])
+        claim = self.env["account.collection.claim"].browse(
+            rows[0].with_user(self.collector).action_court_claim()["res_id"]
+        )
+        self.assertEqual(claim.line_ids.move_id, self.big_invoice)
+
     def test_the_customer_shows_why_it_is_here(self):
         partner = self.big.with_user(self.collector)
         row = self._worklist()[0]
