@@ -908,7 +908,8 @@ class AccountCollectionWriteoff(models.Model):
 
         What the customer paid since (open credits on its receivable, seam 1),
         up to what was written off and not yet recovered, moves from the
-        receivable to the company's recovery income account; the new
+        receivable to the company's recovery income account, or back to the
+        bad-debt expense account (the company's recovery method); the new
         receivable line is reconciled with the payments. The write-off stays.
         """
         self._check_collections_manager()
@@ -922,11 +923,15 @@ class AccountCollectionWriteoff(models.Model):
         for writeoff in self:
             company = writeoff.company_id
             currency = company.currency_id
-            account = company.collection_writeoff_recovery_account_id
+            if company.collection_writeoff_recovery_method == "reversal":
+                account = company.collection_writeoff_account_id
+            else:
+                account = company.collection_writeoff_recovery_account_id
             if not account:
                 raise UserError(
                     self.env._(
-                        "Set the bad debt recovered account of %(company)s in the settings "
+                        "Set the bad debt recovered account (or the bad-debt expense account "
+                        "when recoveries reverse the expense) of %(company)s in the settings "
                         "(Collections) first.",
                         company=company.name,
                     )

@@ -304,9 +304,11 @@ class AccountMove(models.Model):
     @api.depends("line_ids.amount_residual", "line_ids.date_maturity", "state")
     def _compute_collection_limitation_date(self):
         invoices = self.filtered(
-            lambda move: move.state == "posted"
-            and move.move_type in ("out_invoice", "out_receipt")
-            and move.id
+            lambda move: (
+                move.state == "posted"
+                and move.move_type in ("out_invoice", "out_receipt")
+                and move.id
+            )
         )
         dates = self.env["account.collection.claim"]._get_limitation_dates(invoices)
         for move in self:

@@ -126,6 +126,17 @@ class ResCompany(models.Model):
         domain="[('account_type', 'in', ('income', 'income_other'))]",
         help="Payments received for written-off debts are booked to this income account.",
     )
+    collection_writeoff_recovery_method = fields.Selection(
+        [
+            ("income", "Income account"),
+            ("reversal", "Reverse the bad-debt expense"),
+        ],
+        string="Bad Debt Recovered",
+        default="income",
+        required=True,
+        help="A payment received for a written-off debt is booked to the bad debt recovered "
+        "income account, or credited back to the bad-debt expense account it was charged to.",
+    )
     collection_writeoff_approval_limit = fields.Monetary(
         string="Accounting Approval Above",
         currency_field="currency_id",

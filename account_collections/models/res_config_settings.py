@@ -53,6 +53,9 @@ class ResConfigSettings(models.TransientModel):
     collection_writeoff_account_id = fields.Many2one(
         related="company_id.collection_writeoff_account_id", readonly=False
     )
+    collection_writeoff_recovery_method = fields.Selection(
+        related="company_id.collection_writeoff_recovery_method", readonly=False, required=True
+    )
     collection_writeoff_recovery_account_id = fields.Many2one(
         related="company_id.collection_writeoff_recovery_account_id", readonly=False
     )

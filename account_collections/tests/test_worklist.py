@@ -51,9 +51,11 @@ class TestWorklist(DunningCommon):
     def test_write_off_and_court_claim_from_the_worklist(self):
         rows = self._worklist()
         old_row = rows.filtered(lambda row: row.partner_id == self.old)
-        action = (old_row + rows.filtered(lambda r: r.partner_id == self.small)).with_user(
-            self.collector
-        ).action_propose_writeoff()
+        action = (
+            (old_row + rows.filtered(lambda r: r.partner_id == self.small))
+            .with_user(self.collector)
+            .action_propose_writeoff()
+        )
         writeoffs = self.env["account.collection.writeoff"].search(action["domain"])
         self.assertEqual(writeoffs.partner_id, self.old + self.small)
         self.assertEqual(writeoffs.mapped("state"), ["proposed", "proposed"])

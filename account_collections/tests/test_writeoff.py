@@ -349,6 +349,52 @@ class TestWriteoffProposal(WriteoffCommon):
         self.assertEqual(self.inv_old.payment_state, "paid")
         self.assertEqual(writeoff.state, "posted")
 
+    def test_recovery_can_reverse_the_bad_debt_expense(self):
+        self.company.collection_writeoff_recovery_method = "reversal"
+        writeoff = self._propose(self.inv_old)
+        writeoff.with_user(self.manager).action_approve()
+        self._pay_unapplied(120.0)
+        writeoff.with_user(self.manager).action_book_recovery()
+        self.assertRecordValues(
+            writeoff.recovery_move_ids.line_ids.sorted("balance"),
+            [
+                {"account_id": self.company.collection_writeoff_account_id.id, "balance": -120.0},
+                {"account_id": self.receivable.id, "balance": 120.0},
+            ],
+        )
+        # what the write-off charged to the expense account is 120 less now
+        expense = self.env["account.move.line"].search(
+            [
+                ("account_id", "=", self.company.collection_writeoff_account_id.id),
+                ("partner_id", "=", self.customer.id),
+                ("parent_state", "=", "posted"),
+            ]
+        )
+        self.assertAlmostEqual(sum(expense.mapped("balance")), writeoff.amount_total - 120.0)
+
+    def _pay_unapplied(self, amount):
+        """A receipt from the customer, left unapplied on its receivable."""
+        bank = self.company_data["default_journal_bank"]
+        receipt = self.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "journal_id": bank.id,
+                "date": "2026-03-30",
+                "line_ids": [
+                    Command.create(
+                        {"account_id": bank.default_account_id.id, "debit": amount,
+                         "partner_id": self.customer.id}
+                    ),
+                    Command.create(
+                        {"account_id": self.receivable.id, "credit": amount,
+                         "partner_id": self.customer.id}
+                    ),
+                ],
+            }
+        )  # fmt: skip
+        receipt.action_post()
+        return receipt
+
     def test_lock_date_posts_at_the_first_open_date(self):
         writeoff = self._propose(self.inv_old)
         writeoff.accounting_date = "2026-02-15"
@@ -448,6 +494,27 @@ class TestWriteoffForeignCurrency(WriteoffCommon):
         exchange = line.matched_credit_ids.exchange_move_id
         self.assertEqual(len(exchange), 1)
         self.assertEqual(exchange.amount_total_signed, 100.0)
+
+    def test_credit_note_in_its_currency_reconciled_by_odoo(self):
+        self.reason_uncollectible.with_company(self.company).method = "credit_note"
+        writeoff = self._propose(self.invoice)
+        writeoff.with_user(self.manager).action_approve()
+        refund = writeoff.move_ids
+        self.assertRecordValues(
+            refund,
+            [
+                {
+                    "move_type": "out_refund",
+                    "state": "posted",
+                    "currency_id": self.eur.id,
+                    "amount_total": 1000.0,
+                    "reversed_entry_id": self.invoice.id,
+                }
+            ],
+        )
+        self.assertAlmostEqual(sum(refund.line_ids.mapped("balance")), 0.0)
+        self.assertRecordValues(self.invoice, [{"amount_residual": 0.0}])
+        self.assertTrue(self._receivable_lines(self.invoice).full_reconcile_id)
 
 
 @tagged("post_install", "-at_install")
