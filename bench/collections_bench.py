@@ -55,6 +55,7 @@ import urllib.error
 import urllib.request
 
 import psycopg2
+from freezegun import freeze_time
 
 from odoo import SUPERUSER_ID, Command, api
 from odoo.modules.module import get_manifest
@@ -683,6 +684,34 @@ def phase_aging(env, company, as_of, ledger_lines):
 
 
 # ----------------------------------------------------------------------
+# Phase f: limitation dates
+# ----------------------------------------------------------------------
+
+
+def phase_limitation(env, company, as_of, ledger_lines):
+    """The daily limitation check's one query: the invoices whose limitation
+    date is near or passed. A one-year period with 90 days' warning makes the
+    synthetic ledger's oldest invoices (up to 400 days overdue) candidates."""
+    cr = env.cr
+    saved = (company.collection_limitation_years, company.collection_limitation_warning_days)
+    company.write({"collection_limitation_years": 1, "collection_limitation_warning_days": 90})
+    env.flush_all()
+    claims = env["account.collection.claim"].with_company(company)
+    phase = Phase("f1 limitation candidates", "lines", batches=1)
+    with freeze_time(as_of), measure(cr, phase):
+        candidates = claims._limitation_candidates(company)
+    phase.items = ledger_lines
+    phase.note = f"{len(candidates)} invoices near or past their limitation date"
+    say(phase.line())
+    say(f"     {phase.note}")
+    company.write(
+        {"collection_limitation_years": saved[0], "collection_limitation_warning_days": saved[1]}
+    )
+    cr.commit()
+    return [phase]
+
+
+# ----------------------------------------------------------------------
 # Phase b: full run without PDFs
 # ----------------------------------------------------------------------
 
@@ -1147,6 +1176,9 @@ def main(argv=None):
             say("\nPhase e: aging report as of the date")
             aging_phases = phase_aging(env, company, as_of, ledger_lines)
             phases += aging_phases
+
+            say("\nPhase f: limitation dates")
+            phases += phase_limitation(env, company, as_of, ledger_lines)
 
             say("\nPhase b: full run without PDFs, twice the same day")
             run1_phase, run1, count1 = phase_run(env, company, as_of, 1, args.profile)
