@@ -6,7 +6,8 @@ SOURCES = 16
 
 
 class AccountCollectionTimeline(models.Model):
-    """One timeline per customer: every communication, call, promise and dispute.
+    """One timeline per customer: every communication, call, promise, dispute
+    and court claim.
 
     Read-only and live (a SQL view over the sources), so it never drifts from
     the records it lists. Later features add their records (payment plans,
@@ -30,6 +31,7 @@ class AccountCollectionTimeline(models.Model):
             ("call", "Call"),
             ("promise", "Promise to Pay"),
             ("dispute", "Dispute"),
+            ("claim", "Court Claim"),
         ],
         readonly=True,
     )
@@ -65,7 +67,7 @@ class AccountCollectionTimeline(models.Model):
                 "promise",
                 "account.collection.promise",
                 SQL(
-                    """SELECT create_date::date AS date, partner_id, company_id, user_id,
+                    """SELECT made_date AS date, partner_id, company_id, user_id,
                               id AS res_id, state::text AS status
                          FROM account_collection_promise"""
                 ),
@@ -77,6 +79,17 @@ class AccountCollectionTimeline(models.Model):
                     """SELECT date, partner_id, company_id, user_id, id AS res_id,
                               state::text AS status
                          FROM account_collection_dispute"""
+                ),
+            ),
+            (
+                "claim",
+                "account.collection.claim",
+                SQL(
+                    """SELECT COALESCE(judgment_date, filing_date, notice_date, create_date::date)
+                                  AS date,
+                              partner_id, company_id, user_id, id AS res_id,
+                              state::text AS status
+                         FROM account_collection_claim WHERE state != 'cancelled'"""
                 ),
             ),
         ]
@@ -107,7 +120,7 @@ class AccountCollectionTimeline(models.Model):
                 row.summary = names.get(row.res_id, "")
 
     def action_open_record(self):
-        """Open the communication, call, promise or dispute of the row."""
+        """Open the record of the row."""
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",

@@ -70,6 +70,14 @@ class TestClaim(DunningCommon):
         self.inv_old.invalidate_recordset(["collection_exclusion_reasons"])
         self.assertEqual(self.inv_old.collection_exclusion_reasons, "In a court claim")
         self.assertFalse(self._run("2026-03-31").communication_ids)
+        # the customer's timeline shows the claim and its letter
+        timeline = self.env["account.collection.timeline"].search(
+            [("partner_id", "=", self.customer.id)]
+        )
+        self.assertEqual(sorted(timeline.mapped("source")), ["claim", "communication"])
+        self.assertEqual(
+            timeline.filtered(lambda row: row.source == "claim").mapped("status"), ["notice"]
+        )
         # a second claim for the same invoice is refused
         with self.assertRaises(ValidationError):
             self.Claim.create(
