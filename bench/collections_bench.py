@@ -698,7 +698,8 @@ def phase_limitation(env, company, as_of, ledger_lines):
     env.flush_all()
     claims = env["account.collection.claim"].with_company(company)
     phase = Phase("f1 limitation candidates", "lines", batches=1)
-    with freeze_time(as_of), measure(cr, phase):
+    # measure outside the frozen clock: freezegun stops perf_counter too
+    with measure(cr, phase), freeze_time(as_of):
         candidates = claims._limitation_candidates(company)
     phase.items = ledger_lines
     phase.note = f"{len(candidates)} invoices near or past their limitation date"
