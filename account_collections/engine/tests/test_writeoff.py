@@ -7,6 +7,7 @@ from engine.writeoff import (
     UNCOLLECTIBLE,
     OpenInvoice,
     Thresholds,
+    allowance_split,
     approvals_needed,
     propose,
 )
@@ -92,3 +93,34 @@ def test_proposal_lists_owed_invoices_with_their_total(invoices, days, small, ba
         assert all(by_key[key].days_overdue >= days for key in proposal.keys)
     if proposal.auto_approve:
         assert proposal.reason == SMALL_BALANCE and proposal.amount < small // 2
+
+
+def test_allowance_covers_part_expense_the_rest():
+    assert allowance_split([50_000], 20_000) == (20_000, (30_000,))
+
+
+def test_allowance_larger_than_the_write_off():
+    assert allowance_split([10_000, 5_000], 40_000) == (15_000, (0, 0))
+
+
+def test_no_allowance_all_to_expense():
+    assert allowance_split([10_000, 5_000], 0) == (0, (10_000, 5_000))
+    assert allowance_split([10_000], -300) == (0, (10_000,))
+
+
+def test_allowance_drawn_in_order():
+    assert allowance_split([10_000, 5_000], 12_000) == (12_000, (0, 3_000))
+
+
+@given(
+    st.lists(st.integers(min_value=-1_000, max_value=10**9), max_size=5),
+    st.integers(min_value=-(10**9), max_value=10**10),
+)
+def test_allowance_split_balances(amounts, available):
+    allowance, expenses = allowance_split(amounts, available)
+    assert allowance + sum(expenses) == sum(amounts)
+    assert 0 <= allowance <= max(available, 0)
+    assert all(
+        expense >= 0 if amount >= 0 else expense == amount
+        for amount, expense in zip(amounts, expenses, strict=True)
+    )
