@@ -6,7 +6,8 @@ from .account_collection_writeoff import ACTIVE_STATES as WRITEOFF_STATES
 
 class AccountCollectionOpenItem(models.AbstractModel):
     """Seam 2: the reasons later features add. Invoices in an active payment
-    plan, in a proposed or posted write-off, or placed with an agency."""
+    plan, in a proposed or posted write-off, placed with an agency, or under an
+    agreed return of goods not yet received."""
 
     _inherit = "account.collection.open.item"
 
@@ -14,6 +15,7 @@ class AccountCollectionOpenItem(models.AbstractModel):
     ESCALATION_LINE_MODELS = (
         "account.collection.writeoff.line",
         "account.collection.placement.line",
+        "account.collection.return.line",
     )
 
     @api.model
@@ -48,6 +50,16 @@ class AccountCollectionOpenItem(models.AbstractModel):
                                 WHERE placement_line.move_id = move.id
                                   AND placement_line.state = %s)""",
                     "placed",
+                ),
+            ),
+            (
+                "return",
+                self.env._("Goods agreed to come back"),
+                SQL(
+                    """EXISTS (SELECT 1 FROM account_collection_return_line return_line
+                                WHERE return_line.move_id = move.id
+                                  AND return_line.state = %s)""",
+                    "agreed",
                 ),
             ),
         ]
