@@ -85,9 +85,7 @@ class AccountCollectionReturn(models.Model):
     line_ids = fields.One2many(
         "account.collection.return.line", "return_id", string="Goods", copy=True
     )
-    currency_id = fields.Many2one(
-        "res.currency", compute="_compute_currency_id", store=True
-    )
+    currency_id = fields.Many2one("res.currency", compute="_compute_currency_id", store=True)
     amount_untaxed = fields.Monetary(
         string="Agreed Value",
         compute="_compute_amount_untaxed",
@@ -106,7 +104,6 @@ class AccountCollectionReturn(models.Model):
     )
     cost_account_id = fields.Many2one(
         "account.account",
-        string="Cost Account",
         check_company=True,
         domain="[('account_type', 'in', ('expense', 'expense_direct_cost'))]",
         help="The expense account the repossession costs are booked to.",
@@ -120,7 +117,6 @@ class AccountCollectionReturn(models.Model):
     )
     cost_journal_id = fields.Many2one(
         "account.journal",
-        string="Cost Journal",
         check_company=True,
         domain="[('type', '=', 'general')]",
         compute="_compute_cost_journal_id",
@@ -159,17 +155,16 @@ class AccountCollectionReturn(models.Model):
 
     @api.depends("company_id")
     def _compute_cost_journal_id(self):
+        Journal = self.env["account.journal"]
+        journals = {
+            company: Journal.search(
+                [*Journal._check_company_domain(company), ("type", "=", "general")], limit=1
+            )
+            for company in self.company_id
+        }
         for agreement in self:
-            if not agreement.cost_journal_id or agreement.cost_journal_id.company_id != (
-                agreement.company_id
-            ):
-                agreement.cost_journal_id = self.env["account.journal"].search(
-                    [
-                        *self.env["account.journal"]._check_company_domain(agreement.company_id),
-                        ("type", "=", "general"),
-                    ],
-                    limit=1,
-                )
+            if agreement.cost_journal_id.company_id != agreement.company_id:
+                agreement.cost_journal_id = journals.get(agreement.company_id, Journal)
 
     def _compute_move_count(self):
         for agreement in self:
@@ -216,8 +211,7 @@ class AccountCollectionReturn(models.Model):
             if vals.get("name", "/") == "/":
                 company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
                 vals["name"] = (
-                    sequence.with_company(company).next_by_code("account.collection.return")
-                    or "/"
+                    sequence.with_company(company).next_by_code("account.collection.return") or "/"
                 )
         return super().create(vals_list)
 
@@ -442,7 +436,9 @@ class AccountCollectionReturn(models.Model):
         journal = self.cost_journal_id
         if not journal:
             raise UserError(
-                self.env._("%(name)s: choose the journal of the repossession costs.", name=self.name)
+                self.env._(
+                    "%(name)s: choose the journal of the repossession costs.", name=self.name
+                )
             )
         date, _message = self.env["account.collection.writeoff"]._first_open_date(
             self.company_id, day, journal, has_tax=False
@@ -502,7 +498,6 @@ class AccountCollectionReturnLine(models.Model):
     state = fields.Selection(related="return_id.state", store=True)
     invoice_line_id = fields.Many2one(
         "account.move.line",
-        string="Invoice Line",
         required=True,
         index=True,
         check_company=True,

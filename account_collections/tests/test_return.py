@@ -95,9 +95,7 @@ class TestReturnAgreement(DunningCommon):
         with self.assertRaises(UserError):
             agreement.line_ids.with_user(self.collector).write({"quantity": 1})
         agreement.with_user(self.collector).action_receive()
-        self.assertRecordValues(
-            agreement, [{"state": "received", "date_received": self.today}]
-        )
+        self.assertRecordValues(agreement, [{"state": "received", "date_received": self.today}])
         refund = agreement.move_ids
         self.assertRecordValues(
             refund,
@@ -214,7 +212,9 @@ class TestReturnAgreement(DunningCommon):
         agreement.with_user(self.manager).action_agree()
         with self.assertRaises(AccessError):
             agreement.with_user(self.collector).action_cancel()
-        billing = new_test_user(self.env, login="ret_billing", groups="account.group_account_invoice")
+        billing = new_test_user(
+            self.env, login="ret_billing", groups="account.group_account_invoice"
+        )
         with self.assertRaises(AccessError):
             self.Return.with_user(billing).search([])
         with self.assertRaises(AccessError):
