@@ -8,7 +8,7 @@ class AccountCollectionReturn(models.Model):
     picking_ids = fields.One2many(
         "stock.picking", "collection_return_id", string="Return Pickings", readonly=True
     )
-    picking_count = fields.Integer(compute="_compute_picking_count", string="Picking Count")
+    picking_count = fields.Integer(compute="_compute_picking_count")
 
     def _compute_picking_count(self):
         for agreement in self:
