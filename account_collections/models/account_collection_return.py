@@ -20,6 +20,7 @@ LOCKED_FIELDS = frozenset(
         "cost_counterpart_account_id",
         "cost_journal_id",
         "state",
+        "date",
         "agreed_by_id",
         "date_received",
     }
@@ -316,7 +317,15 @@ class AccountCollectionReturn(models.Model):
                 raise UserError(
                     self.env._("%(name)s lists no goods to take back.", name=agreement.name)
                 )
-        self._write_internal({"state": "agreed", "agreed_by_id": self.env.uid})
+        OpenItem = self.env["account.collection.open.item"]
+        for company, agreements in self.grouped("company_id").items():
+            agreements._write_internal(
+                {
+                    "state": "agreed",
+                    "agreed_by_id": self.env.uid,
+                    "date": OpenItem._company_today(company),
+                }
+            )
         # the quantities held by other agreements may have moved since the draft
         self.line_ids._check_quantity()
         return True

@@ -90,7 +90,10 @@ class TestReturnAgreement(DunningCommon):
             [{"partner_id": self.customer.id, "state": "draft", "amount_untaxed": 320.0}],
         )
         agreement.with_user(self.manager).action_agree()
-        self.assertRecordValues(agreement, [{"state": "agreed", "agreed_by_id": self.manager.id}])
+        self.assertRecordValues(
+            agreement,
+            [{"state": "agreed", "agreed_by_id": self.manager.id, "date": self.today}],
+        )
         # agreed, the goods stay as agreed
         with self.assertRaises(UserError):
             agreement.line_ids.with_user(self.collector).write({"quantity": 1})

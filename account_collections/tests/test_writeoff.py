@@ -672,3 +672,28 @@ class TestWriteoffAgainstAllowance(WriteoffCommon):
             late = self._propose(self.invoice)
             late.with_user(self.manager).action_approve()
             self.assertEqual(self._lines_by_account(late.move_ids), {self.bad_debt: 500.0})
+
+    def test_foreign_currency_allowance_in_company_currency(self):
+        eur = self.setup_other_currency("EUR", rates=[("2025-01-01", 2.0), ("2026-03-01", 2.5)])
+        customer = self._customer("Euro Doubtful")
+        customer.with_company(self.company).write(
+            {"collection_provision_specific": True, "collection_provision_rate": 25}
+        )
+        invoice = self._invoice(customer, 1000, "2025-06-30", currency_id=eur.id)
+        provision = self._post_provision()
+        provided = provision.line_ids.filtered(lambda line: line.partner_id == customer).amount
+        self.assertEqual(provided, 125.0)  # 25 % of the 500 booked
+        writeoff = self._propose(invoice)
+        writeoff.with_user(self.manager).action_approve()
+        self.assertRecordValues(
+            writeoff.move_ids.line_ids.sorted("balance"),
+            [
+                {"account_id": self.receivable.id, "currency_id": eur.id,
+                 "amount_currency": -1000.0, "balance": -400.0},
+                {"account_id": self.allowance.id, "currency_id": self.currency.id,
+                 "amount_currency": 125.0, "balance": 125.0},
+                {"account_id": self.bad_debt.id, "currency_id": eur.id,
+                 "amount_currency": 687.5, "balance": 275.0},
+            ],
+        )  # fmt: skip
+        self.assertRecordValues(invoice, [{"amount_residual": 0.0, "payment_state": "paid"}])
