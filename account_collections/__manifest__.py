@@ -46,6 +46,7 @@
         "views/account_collection_provision_views.xml",
         "views/account_collection_placement_views.xml",
         "views/account_collection_claim_views.xml",
+        "views/account_collection_return_views.xml",
         "views/res_config_settings_views.xml",
         "views/menus.xml",
     ],

@@ -113,3 +113,27 @@ def approvals_needed(amount: int, accounting_limit: int) -> tuple[str, ...]:
     if accounting_limit > 0 and amount > accounting_limit:
         return ("collections", "accounting")
     return ("collections",)
+
+
+def allowance_split(amounts: Sequence[int], available: int) -> tuple[int, tuple[int, ...]]:
+    """How a write-off of ``amounts`` charges the doubtful-debt allowance.
+
+    :param amounts: what is written off, per group (one per currency of the
+        expense lines, in the company currency's smallest unit), in the order
+        the allowance is drawn from them.
+    :param available: what the customer's standing provision still holds
+        (negative counts as nothing).
+
+    Returns ``(allowance, expenses)``: the amount charged to the allowance
+    (at most ``available``, at most the total) and, per group, what remains
+    charged to the bad-debt expense. ``allowance + sum(expenses)`` always
+    equals ``sum(amounts)``.
+    """
+    left = max(0, min(available, sum(amount for amount in amounts if amount > 0)))
+    allowance = left
+    expenses = []
+    for amount in amounts:
+        taken = min(left, amount) if amount > 0 else 0
+        left -= taken
+        expenses.append(amount - taken)
+    return allowance, tuple(expenses)

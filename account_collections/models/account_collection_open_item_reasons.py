@@ -7,8 +7,9 @@ from .account_collection_writeoff import ACTIVE_STATES as WRITEOFF_STATES
 
 class AccountCollectionOpenItem(models.AbstractModel):
     """Seam 2: the reasons later features add. Invoices in an active payment
-    plan, in a proposed or posted write-off, placed with an agency, or in a
-    court claim (from the letter before action on)."""
+    plan, in a proposed or posted write-off, placed with an agency, in a court
+    claim (from the letter before action on), or under an agreed return of
+    goods not yet received."""
 
     _inherit = "account.collection.open.item"
 
@@ -17,6 +18,7 @@ class AccountCollectionOpenItem(models.AbstractModel):
         "account.collection.writeoff.line",
         "account.collection.placement.line",
         "account.collection.claim.line",
+        "account.collection.return.line",
     )
 
     @api.model
@@ -61,6 +63,16 @@ class AccountCollectionOpenItem(models.AbstractModel):
                                 WHERE claim_line.move_id = move.id
                                   AND claim_line.state IN %s)""",
                     CLAIM_STATES,
+                ),
+            ),
+            (
+                "return",
+                self.env._("Goods agreed to come back"),
+                SQL(
+                    """EXISTS (SELECT 1 FROM account_collection_return_line return_line
+                                WHERE return_line.move_id = move.id
+                                  AND return_line.state = %s)""",
+                    "agreed",
                 ),
             ),
         ]

@@ -688,7 +688,9 @@ class AccountCollectionWriteoff(models.Model):
         )
 
     def _post_entries(self):
-        """Method (a): one entry per write-off, receivable to bad-debt expense.
+        """Method (a): one entry per write-off, receivable to bad-debt expense
+        (to the doubtful-debt allowance first, up to the customer's standing
+        provision: :meth:`_expense_line_commands`).
 
         One credit line per open receivable line of the invoices, in the
         invoice's currency at the rate of the entry's date; the expense lines
@@ -735,19 +737,7 @@ class AccountCollectionWriteoff(models.Model):
                 )
                 expense[line.currency_id][0] += amount_currency
                 expense[line.currency_id][1] += balance
-            for currency, (amount_currency, balance) in expense.items():
-                line_cmds.append(
-                    Command.create(
-                        {
-                            "name": label,
-                            "account_id": company.collection_writeoff_account_id.id,
-                            "partner_id": writeoff.partner_id.id,
-                            "currency_id": currency.id,
-                            "amount_currency": currency.round(amount_currency),
-                            "balance": company_currency.round(balance),
-                        }
-                    )
-                )
+            line_cmds += writeoff._expense_line_commands(expense, date, label)
             vals_list.append(
                 {
                     "move_type": "entry",
@@ -772,6 +762,103 @@ class AccountCollectionWriteoff(models.Model):
         self.env["account.move.line"]._reconcile_plan(plan)
         for writeoff, move, message in zip(self, moves, messages, strict=True):
             writeoff._log_posting(move, message)
+
+    def _allowance_available(self, day):
+        """What the customer's standing provision still holds on ``day``.
+
+        A provision stands from its entry's date until its reversal's: the
+        customer's line of the posted provision in force on ``day``, less
+        what the customer's entries on the allowance account (write-offs
+        charged to it, their reversals) took since the provision's date.
+        Amounts in the company currency; 0 without a provision.
+        """
+        self.ensure_one()
+        allowance = self.company_id.collection_provision_allowance_account_id
+        if not allowance:
+            return 0.0
+        line = self.env["account.collection.provision.line"].search_fetch(
+            [
+                ("partner_id", "=", self.partner_id.id),
+                ("company_id", "=", self.company_id.id),
+                ("state", "=", "posted"),
+                ("amount", ">", 0),
+                ("provision_id.move_id.date", "<=", day),
+                ("provision_id.reversal_move_id.date", ">", day),
+            ],
+            ["amount", "provision_id"],
+            order="date desc, id desc",
+            limit=1,
+        )
+        if not line:
+            return 0.0
+        taken = self.env["account.move.line"]._read_group(
+            [
+                ("account_id", "=", allowance.id),
+                ("partner_id", "=", self.partner_id.id),
+                ("company_id", "=", self.company_id.id),
+                ("parent_state", "=", "posted"),
+                ("date", ">=", line.provision_id.move_id.date),
+                ("date", "<=", day),
+            ],
+            aggregates=["balance:sum"],
+        )[0][0]
+        return max(0.0, line.amount - (taken or 0.0))
+
+    def _expense_line_commands(self, expense, date, label):
+        """The debit lines of a write-off entry: the doubtful-debt allowance
+        up to what the customer's standing provision holds, the bad-debt
+        expense for the rest.
+
+        :param expense: ``{currency: [amount_currency, balance]}`` written off.
+        """
+        self.ensure_one()
+        company = self.company_id
+        company_currency = company.currency_id
+        # the allowance is drawn from the company-currency amounts first
+        groups = sorted(expense.items(), key=lambda item: item[0] != company_currency)
+        allowance, expenses = writeoff_rules.allowance_split(
+            [to_minor(company_currency, balance) for _currency, (_ac, balance) in groups],
+            to_minor(company_currency, self._allowance_available(date)),
+        )
+        unit = 10**company_currency.decimal_places
+        commands = []
+        if allowance:
+            commands.append(
+                Command.create(
+                    {
+                        "name": label,
+                        "account_id": company.collection_provision_allowance_account_id.id,
+                        "partner_id": self.partner_id.id,
+                        "currency_id": company_currency.id,
+                        "amount_currency": allowance / unit,
+                        "balance": allowance / unit,
+                    }
+                )
+            )
+        for (currency, (amount_currency, balance)), rest in zip(groups, expenses, strict=True):
+            if not rest:
+                continue
+            rest_balance = company_currency.round(rest / unit)
+            if currency == company_currency:
+                rest_currency = rest_balance
+            else:
+                # the part the allowance did not cover, in the invoice's currency
+                rest_currency = currency.round(
+                    amount_currency * rest_balance / company_currency.round(balance)
+                )
+            commands.append(
+                Command.create(
+                    {
+                        "name": label,
+                        "account_id": company.collection_writeoff_account_id.id,
+                        "partner_id": self.partner_id.id,
+                        "currency_id": currency.id,
+                        "amount_currency": rest_currency,
+                        "balance": rest_balance,
+                    }
+                )
+            )
+        return commands
 
     def _post_credit_notes(self):
         """Method (b): a credit note per invoice, to the bad-debt account.

@@ -36,6 +36,14 @@ class AccountMove(models.Model):
         index="btree_not_null",
         help="The write-off whose debt this entry books as recovered.",
     )
+    collection_return_id = fields.Many2one(
+        "account.collection.return",
+        string="Return Agreement",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="The return agreement whose credit note or repossession costs this entry books.",
+    )
     collection_exclusion_reasons = fields.Char(
         string="Out of Dunning",
         compute="_compute_collection_exclusion_reasons",
@@ -326,3 +334,7 @@ class AccountMove(models.Model):
         return self._collection_history_action(
             "account_collections.action_account_collection_claim", self.collection_claim_ids
         )
+    def action_collection_return(self):
+        """Draft return agreements taking back the selected invoices' goods."""
+        Return = self.env["account.collection.return"]
+        return Return.create(Return._prepare_from_invoices(self)).action_open()

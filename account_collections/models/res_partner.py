@@ -651,6 +651,22 @@ class ResPartner(models.Model):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "account_collections.action_account_collection_claim"
+    def action_collection_return(self):
+        """A draft return agreement for this customer in the current company."""
+        self.ensure_one()
+        return (
+            self.env["account.collection.return"]
+            .create(
+                {"partner_id": self.commercial_partner_id.id, "company_id": self.env.company.id}
+            )
+            .action_open()
+        )
+
+    def action_open_collection_returns(self):
+        """The return agreements of this customer."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_collections.action_account_collection_return"
         )
         action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
         action["context"] = {"default_partner_id": self.commercial_partner_id.id}

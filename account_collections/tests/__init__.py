@@ -9,3 +9,4 @@ from . import test_statement
 from . import test_writeoff
 from . import test_provision
 from . import test_placement
+from . import test_return

@@ -657,3 +657,110 @@ class TestWriteoffMultiCompany(WriteoffCommon):
         # an invoice of another company cannot be put into a proposal
         with self.assertRaises(UserError):
             writeoff_a.write({"line_ids": [Command.create({"move_id": self.inv_b.id})]})
+
+
+@tagged("post_install", "-at_install")
+class TestWriteoffAgainstAllowance(WriteoffCommon):
+    """A customer provided for: the write-off charges the allowance first."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Account = cls.env["account.account"]
+        cls.provision_expense = Account.create(
+            {"name": "Doubtful debts expense", "code": "681700", "account_type": "expense"}
+        )
+        cls.allowance = Account.create(
+            {"name": "Allowance for doubtful accounts", "code": "491000",
+             "account_type": "asset_current"}
+        )  # fmt: skip
+        cls.company.write(
+            {
+                "collection_provision_journal_id": cls.misc_journal.id,
+                "collection_provision_expense_account_id": cls.provision_expense.id,
+                "collection_provision_allowance_account_id": cls.allowance.id,
+            }
+        )
+        cls.customer = cls._customer("Doubtful Ltd")
+        cls.customer.with_company(cls.company).write(
+            {"collection_provision_specific": True, "collection_provision_rate": 40}
+        )
+        cls.invoice = cls._invoice(cls.customer, 500, "2025-12-31")
+        cls.other = cls._customer("Unprovided Ltd")
+        cls.other_invoice = cls._invoice(cls.other, 200, "2025-12-31")
+
+    def _post_provision(self):
+        provision = (
+            self.env["account.collection.provision"]
+            .with_user(self.manager)
+            .create({"company_id": self.company.id, "date": "2026-03-31"})
+        )
+        provision.action_compute()
+        provision.action_approve()
+        self.assertEqual(provision.state, "posted")
+        return provision
+
+    def _lines_by_account(self, move):
+        return {
+            line.account_id: line.balance
+            for line in move.line_ids.filtered(lambda line: line.account_type != "asset_receivable")
+        }
+
+    def test_allowance_up_to_the_provision_expense_for_the_rest(self):
+        self._post_provision()  # 40 % of 500: 200 provided
+        writeoff = self._propose(self.invoice)
+        writeoff.with_user(self.manager).action_approve()
+        move = writeoff.move_ids
+        self.assertRecordValues(move, [{"state": "posted", "date": self.today}])
+        self.assertEqual(
+            self._lines_by_account(move), {self.allowance: 200.0, self.bad_debt: 300.0}
+        )
+        self.assertRecordValues(
+            self._receivable_lines(move), [{"balance": -500.0, "reconciled": True}]
+        )
+        self.assertRecordValues(self.invoice, [{"amount_residual": 0.0, "payment_state": "paid"}])
+        # reversing the write-off gives the allowance back: written off again, same split
+        writeoff.with_user(self.manager).action_reverse()
+        again = self._propose(self.invoice)
+        again.with_user(self.manager).action_approve()
+        self.assertEqual(
+            self._lines_by_account(again.move_ids), {self.allowance: 200.0, self.bad_debt: 300.0}
+        )
+
+    def test_without_a_standing_provision_all_to_expense(self):
+        provision = self._post_provision()
+        # another customer: no provision line of its own
+        writeoff = self._propose(self.other_invoice)
+        writeoff.with_user(self.manager).action_approve()
+        self.assertEqual(self._lines_by_account(writeoff.move_ids), {self.bad_debt: 200.0})
+        # after the provision's reversal date, the allowance no longer stands
+        self.assertEqual(provision.reversal_move_id.date, fields.Date.to_date("2026-04-01"))
+        with freeze_time("2026-04-02"):
+            late = self._propose(self.invoice)
+            late.with_user(self.manager).action_approve()
+            self.assertEqual(self._lines_by_account(late.move_ids), {self.bad_debt: 500.0})
+
+    def test_foreign_currency_allowance_in_company_currency(self):
+        eur = self.setup_other_currency("EUR", rates=[("2025-01-01", 2.0), ("2026-03-01", 2.5)])
+        customer = self._customer("Euro Doubtful")
+        customer.with_company(self.company).write(
+            {"collection_provision_specific": True, "collection_provision_rate": 25}
+        )
+        invoice = self._invoice(customer, 1000, "2025-06-30", currency_id=eur.id)
+        provision = self._post_provision()
+        provided = provision.line_ids.filtered(lambda line: line.partner_id == customer).amount
+        self.assertEqual(provided, 125.0)  # 25 % of the 500 booked
+        writeoff = self._propose(invoice)
+        writeoff.with_user(self.manager).action_approve()
+        self.assertRecordValues(
+            writeoff.move_ids.line_ids.sorted("balance"),
+            [
+                {"account_id": self.receivable.id, "currency_id": eur.id,
+                 "amount_currency": -1000.0, "balance": -400.0},
+                {"account_id": self.allowance.id, "currency_id": self.currency.id,
+                 "amount_currency": 125.0, "balance": 125.0},
+                {"account_id": self.bad_debt.id, "currency_id": eur.id,
+                 "amount_currency": 687.5, "balance": 275.0},
+            ],
+        )  # fmt: skip
+        self.assertRecordValues(invoice, [{"amount_residual": 0.0, "payment_state": "paid"}])

@@ -8,6 +8,7 @@ from engine.writeoff import (
     UNCOLLECTIBLE,
     OpenInvoice,
     Thresholds,
+    allowance_split,
     approvals_needed,
     propose,
 )
@@ -105,3 +106,32 @@ def test_statute_barred_invoices_are_proposed_before_old_ones():
     assert propose([barred, RECENT], 37_000, Thresholds()).keys == (4,)
     # bankruptcy still takes everything
     assert propose([barred, RECENT], 37_000, Thresholds(), bankrupt=True).reason == BANKRUPTCY
+def test_allowance_covers_part_expense_the_rest():
+    assert allowance_split([50_000], 20_000) == (20_000, (30_000,))
+
+
+def test_allowance_larger_than_the_write_off():
+    assert allowance_split([10_000, 5_000], 40_000) == (15_000, (0, 0))
+
+
+def test_no_allowance_all_to_expense():
+    assert allowance_split([10_000, 5_000], 0) == (0, (10_000, 5_000))
+    assert allowance_split([10_000], -300) == (0, (10_000,))
+
+
+def test_allowance_drawn_in_order():
+    assert allowance_split([10_000, 5_000], 12_000) == (12_000, (0, 3_000))
+
+
+@given(
+    st.lists(st.integers(min_value=-1_000, max_value=10**9), max_size=5),
+    st.integers(min_value=-(10**9), max_value=10**10),
+)
+def test_allowance_split_balances(amounts, available):
+    allowance, expenses = allowance_split(amounts, available)
+    assert allowance + sum(expenses) == sum(amounts)
+    assert 0 <= allowance <= max(available, 0)
+    assert all(
+        expense >= 0 if amount >= 0 else expense == amount
+        for amount, expense in zip(amounts, expenses, strict=True)
+    )

@@ -1,0 +1,2 @@
+from . import account_collection_return
+from . import stock_picking
