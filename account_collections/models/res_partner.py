@@ -651,6 +651,11 @@ class ResPartner(models.Model):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "account_collections.action_account_collection_claim"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action
+
     def action_collection_return(self):
         """A draft return agreement for this customer in the current company."""
         self.ensure_one()
