@@ -42,6 +42,7 @@
         "views/account_collection_credit_limit_views.xml",
         "views/res_partner_views.xml",
         "views/account_move_views.xml",
+        "views/account_payment_term_views.xml",
         "views/account_collection_writeoff_views.xml",
         "views/account_collection_provision_views.xml",
         "views/account_collection_placement_views.xml",

@@ -28,6 +28,7 @@ from . import account_collection_writeoff
 from . import account_collection_writeoff_reason
 from . import account_move
 from . import account_partial_reconcile
+from . import account_payment_term
 from . import mail_message
 from . import res_company
 from . import res_config_settings

@@ -4,12 +4,15 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, split_every
 
 from ..engine import scoring
 
 #: How far back the payment history and broken promises count.
 HISTORY_DAYS = 365
+
+#: Customers flagged per batch by the daily cash-on-delivery check.
+COD_BATCH_SIZE = 1000
 
 
 class AccountCollectionWorklist(models.Model):
@@ -26,7 +29,7 @@ class AccountCollectionWorklist(models.Model):
 
     _name = "account.collection.worklist"
     _description = "Collections: worklist of customers to act on"
-    _order = "score desc, total_overdue desc, partner_id"
+    _order = "cash_on_delivery_count desc, score desc, total_overdue desc, partner_id"
     _rec_name = "partner_id"
     _check_company_auto = True
     # rebuilt daily by one set-based statement: who and when is the date
@@ -64,6 +67,12 @@ class AccountCollectionWorklist(models.Model):
         readonly=True,
         digits=(16, 1),
         help="How late the customer paid its invoices over the last twelve months.",
+    )
+    cash_on_delivery_count = fields.Integer(
+        string="Unpaid Cash on Delivery",
+        readonly=True,
+        help="Invoices under a cash-on-delivery payment term still unpaid the company's "
+        "cash-on-delivery days after their invoice date: such customers come first.",
     )
     broken_promise_count = fields.Integer(string="Broken Promises", readonly=True)
     open_dispute_count = fields.Integer(string="Open Disputes", readonly=True)
@@ -125,6 +134,7 @@ class AccountCollectionWorklist(models.Model):
                 "total_overdue",
                 "days_overdue",
                 "overdue_count",
+                "cash_on_delivery_count",
                 "avg_days_late",
                 "broken_promise_count",
                 "open_dispute_count",
@@ -306,6 +316,7 @@ class AccountCollectionWorklist(models.Model):
                 ["__count"],
             )
         )
+        cash_on_delivery = self._get_cash_on_delivery_moves(company, ids)
         Partner = self.env["res.partner"]
         currency = company.currency_id
         factor = 10**currency.decimal_places
@@ -320,8 +331,104 @@ class AccountCollectionWorklist(models.Model):
                 broken_promises=broken.get(partner, 0),
                 open_disputes=disputes.get(partner, 0),
             )
-            result[row["partner_id"]] = (self._score_values(data, total, row, factor), data)
+            values = self._score_values(data, total, row, factor)
+            values["cash_on_delivery_count"] = len(cash_on_delivery.get(row["partner_id"], ()))
+            result[row["partner_id"]] = (values, data)
         return result
+
+    @api.model
+    def _get_cash_on_delivery_moves(self, company, partner_ids=None, unflagged=False):
+        """``{partner_id: [move_id]}``: the company's invoices under a
+        cash-on-delivery term still owed (seams 1 and 2) the company's
+        cash-on-delivery days after their invoice date; one query.
+
+        :param unflagged: only those the daily check has not flagged yet.
+        """
+        open_items = self.env["account.collection.open.item"]
+        open_items._flush_open_items()
+        self.env["account.payment.term"].flush_model(["collection_cash_on_delivery"])
+        self.env["account.move"].flush_model(
+            ["invoice_payment_term_id", "invoice_date", "collection_cod_flagged"]
+        )
+        today = open_items._company_today(company)
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT items.partner_id, items.move_id
+                     FROM (%(items)s) items
+                     JOIN account_move move ON move.id = items.move_id
+                     JOIN account_payment_term term ON term.id = move.invoice_payment_term_id
+                    WHERE term.collection_cash_on_delivery AND items.net_amount > 0
+                      AND move.move_type IN ('out_invoice', 'out_receipt')
+                      AND move.invoice_date <= %(limit)s
+                      AND (NOT %(unflagged)s OR move.collection_cod_flagged IS NULL)
+                    GROUP BY items.partner_id, items.move_id
+                    ORDER BY items.partner_id, items.move_id""",
+                items=open_items._open_items_sql(
+                    {company.id: today}, partner_ids, skip_excluded=True
+                ),
+                limit=today - datetime.timedelta(days=company.collection_cod_days),
+                unflagged=unflagged,
+            )
+        )
+        result = {}
+        for partner_id, move_id in rows:
+            result.setdefault(partner_id, []).append(move_id)
+        return result
+
+    @api.model
+    def _cron_check_cash_on_delivery(self):
+        """Daily: each cash-on-delivery invoice found unpaid gets one activity
+        for the customer's collector, once, and its customer goes to the top
+        of the worklist now."""
+        cron = self.env["ir.cron"]
+        for company in self.env["res.company"].search([("active", "=", True)]):
+            found = self.with_company(company)._get_cash_on_delivery_moves(company, unflagged=True)
+            remaining = len(found)
+            for batch in split_every(COD_BATCH_SIZE, sorted(found)):
+                partners = self.env["res.partner"].browse(batch).try_lock_for_update()
+                if partners:
+                    with self.env.cr.savepoint():
+                        self.with_company(company)._flag_cash_on_delivery(
+                            company, partners, {p: found[p] for p in partners.ids}
+                        )
+                remaining -= len(batch)
+                if cron._commit_progress(len(batch), remaining=remaining) <= 0:
+                    return
+
+    @api.model
+    def _flag_cash_on_delivery(self, company, partners, moves_by_partner):
+        """The activities and the flag of ``moves_by_partner``'s invoices, and
+        the worklist rows of ``partners`` rebuilt."""
+        activity_type = self.env.ref(
+            "account_collections.mail_activity_type_cash_on_delivery", raise_if_not_found=False
+        )
+        today = self.env["account.collection.open.item"]._company_today(company)
+        model_id = self.env["ir.model"]._get_id("account.move")
+        moves = self.env["account.move"].browse(
+            [move_id for move_ids in moves_by_partner.values() for move_id in move_ids]
+        )
+        names = dict(zip(moves.ids, moves.mapped("name"), strict=True))
+        vals_list = []
+        for partner in partners.with_company(company):
+            collector = partner.collection_collector_id or self.env.user
+            for move_id in moves_by_partner[partner.id]:
+                vals_list.append(
+                    {
+                        "res_model_id": model_id,
+                        "res_id": move_id,
+                        "activity_type_id": activity_type.id if activity_type else False,
+                        "summary": self.env._("Cash on delivery unpaid"),
+                        "note": self.env._(
+                            "%(invoice)s was due on delivery and is still unpaid.",
+                            invoice=names[move_id],
+                        ),
+                        "user_id": collector.id,
+                        "date_deadline": today,
+                    }
+                )
+        self.env["mail.activity"].sudo().create(vals_list)
+        moves.sudo().write({"collection_cod_flagged": today})
+        self.sudo()._refresh(company, partners)
 
     @api.model
     def _score_values(self, data, total, row, factor):
@@ -393,6 +500,7 @@ class AccountCollectionWorklist(models.Model):
             "total_overdue": "numeric",
             "days_overdue": "int4",
             "overdue_count": "int4",
+            "cash_on_delivery_count": "int4",
             "avg_days_late": "float8",
             "broken_promise_count": "int4",
             "open_dispute_count": "int4",
@@ -470,7 +578,16 @@ class AccountCollectionWorklist(models.Model):
         def item(text, factor):
             return Markup("<li>%s <strong>&#215; %s</strong></li>") % (text, f"{factor:.2f}")
 
-        parts = [
+        parts = []
+        if values.get("cash_on_delivery_count"):
+            parts.append(
+                Markup("<li><strong>%s</strong></li>")
+                % self.env._(
+                    "%(count)s cash-on-delivery invoices still unpaid: first on the list",
+                    count=values["cash_on_delivery_count"],
+                )
+            )
+        parts += [
             item(
                 self.env._(
                     "%(amount)s overdue to act on (%(count)s invoices, the oldest "

@@ -291,6 +291,13 @@ class AccountMove(models.Model):
         help="The day this invoice becomes statute-barred: the company's limitation period "
         "after its due date or the customer's last payment or promise to pay.",
     )
+    collection_cod_flagged = fields.Date(
+        string="Cash on Delivery Unpaid Since",
+        readonly=True,
+        copy=False,
+        groups="account_collections.group_collections_user",
+        help="The day the cash-on-delivery check found this invoice still unpaid.",
+    )
     collection_limitation_warned = fields.Date(
         string="Limitation Warned For",
         readonly=True,
@@ -334,6 +341,7 @@ class AccountMove(models.Model):
         return self._collection_history_action(
             "account_collections.action_account_collection_claim", self.collection_claim_ids
         )
+
     def action_collection_return(self):
         """Draft return agreements taking back the selected invoices' goods."""
         Return = self.env["account.collection.return"]

@@ -63,6 +63,16 @@ class ResCompany(models.Model):
         help="A customer with an invoice this many days overdue goes on credit hold. "
         "0: no such rule.",
     )
+    collection_cod_days = fields.Integer(
+        string="Cash-on-Delivery Days",
+        default=3,
+        help="An invoice under a cash-on-delivery payment term still unpaid this many days "
+        "after its invoice date goes to the top of the worklist with an activity.",
+    )
+
+    _collection_cod_days_positive = models.Constraint(
+        "CHECK(collection_cod_days >= 0)", "Cash-on-delivery days cannot be negative."
+    )
 
     # ------------------------------------------------------------------
     # CONSTRAINT

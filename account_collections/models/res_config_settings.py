@@ -40,6 +40,7 @@ class ResConfigSettings(models.TransientModel):
     collection_hold_overdue_days = fields.Integer(
         related="company_id.collection_hold_overdue_days", readonly=False
     )
+    collection_cod_days = fields.Integer(related="company_id.collection_cod_days", readonly=False)
 
     def _compute_collection_default_policy_id(self):
         for settings in self:

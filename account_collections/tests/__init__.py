@@ -1,5 +1,6 @@
 from . import test_activity_report
 from . import test_aging_report
+from . import test_cash_on_delivery
 from . import test_claim
 from . import test_credit_hold
 from . import test_credit_limit_request

@@ -106,6 +106,8 @@ def test_statute_barred_invoices_are_proposed_before_old_ones():
     assert propose([barred, RECENT], 37_000, Thresholds()).keys == (4,)
     # bankruptcy still takes everything
     assert propose([barred, RECENT], 37_000, Thresholds(), bankrupt=True).reason == BANKRUPTCY
+
+
 def test_allowance_covers_part_expense_the_rest():
     assert allowance_split([50_000], 20_000) == (20_000, (30_000,))
 
