@@ -657,6 +657,8 @@ class AccountCollectionCommunication(models.Model):
         self.env["account.collection.move.level"].sudo()._update_from_lines(
             sent.filtered(lambda c: c.kind == "reminder")
         )
+        # a level asking for a credit hold puts the customer on hold as it is sent
+        self.env["account.collection.hold"]._place_for_reminders(sent)
         return sent, refused
 
     def _render_letters(self, outcome):

@@ -524,6 +524,50 @@ class AccountCollectionHold(models.Model):
             )
 
     @api.model
+    def _place_for_reminders(self, reminders):
+        """Put on hold, at once, the customers of ``reminders`` (sent) whose
+        level asks for a credit hold, unless a level hold is active already;
+        the daily check would place the same hold, and releases it."""
+        reminders = reminders.filtered(lambda c: c.kind == "reminder" and c.level_id.credit_hold)
+        if not reminders:
+            return self
+        active = self.sudo().search(
+            [
+                ("partner_id", "in", reminders.partner_id.ids),
+                ("company_id", "in", reminders.company_id.ids),
+                ("state", "=", "active"),
+                ("reason_type", "=", "dunning_level"),
+            ]
+        )
+        held = {(hold.company_id.id, hold.partner_id.id) for hold in active}
+        vals_list = []
+        for reminder in reminders:
+            key = (reminder.company_id.id, reminder.partner_id.id)
+            if key in held:
+                continue
+            held.add(key)
+            levels = {reminder.partner_id.id: reminder.level_id}
+            vals_list.append(
+                {
+                    "company_id": reminder.company_id.id,
+                    "partner_id": reminder.partner_id.id,
+                    "reason_type": "dunning_level",
+                    "reason": self._describe(
+                        "dunning_level", {}, levels, {}, reminder.partner_id.id, reminder.company_id
+                    ),
+                    "level_id": reminder.level_id.id,
+                    "placed_by_id": self.env.user.id,
+                }
+            )
+        if not vals_list:
+            return self
+        return (
+            self.sudo()
+            .with_context(mail_create_nosubscribe=True, mail_notrack=True)
+            .create(vals_list)
+        )
+
+    @api.model
     def _describe(self, reason, row, levels, limits, partner_id, company):
         """The reason of a rule hold, in words."""
         currency = company.currency_id

@@ -181,11 +181,15 @@ class TestCreditHoldByRule(HoldCommon):
         reminders = self._reminders(self.customer).filtered(lambda c: c.kind == "reminder")
         self.assertEqual(reminders[-1].level_id, self.level_3)
         self.assertTrue(reminders[-1].credit_hold)
-        self._check("2026-04-16")
+        # on hold as the reminder went out, before any daily check
         hold = self._holds()
         self.assertRecordValues(
             hold, [{"reason_type": "dunning_level", "level_id": self.level_3.id}]
         )
+        self.assertEqual(hold.communication_ids.kind, "hold_notice")
+        # the daily check keeps that one hold
+        self._check("2026-04-16")
+        self.assertEqual(self._holds(), hold)
         self._pay(self.invoice, 1200, "2026-04-17")
         self._check("2026-04-17")
         self.assertEqual(hold.state, "released")

@@ -19,6 +19,10 @@ class TestDunningRun(DunningCommon):
         cls.customer = cls._customer("Walker Trading")
         cls.invoice = cls._invoice(cls.customer, 1000, "2026-01-01", invoice_date="2025-12-01")
 
+    def _reminders(self, partner):
+        """The payment reminders only (a level's credit hold sends a hold notice too)."""
+        return super()._reminders(partner).filtered(lambda c: c.kind == "reminder")
+
     def _levels(self, partner):
         return [(str(c.date), c.level_id.name) for c in self._reminders(partner)]
 
@@ -40,6 +44,10 @@ class TestDunningRun(DunningCommon):
         self.assertEqual(reminders.mapped("state"), ["sent", "sent", "sent"])
         self.assertEqual(reminders[2].amount_total, 1000.0)
         self.assertTrue(reminders[2].credit_hold)
+        # the final demand's credit hold: placed with it, its notice the same day
+        hold = self.env["account.collection.hold"].search([("partner_id", "=", self.customer.id)])
+        self.assertRecordValues(hold, [{"state": "active", "level_id": self.level_3.id}])
+        self.assertEqual(str(hold.communication_ids.date), "2026-03-02")
         self.assertEqual(self.invoice.collection_level_id, self.level_3)
         self.assertEqual(self.customer.collection_level_id, self.level_3)
 
