@@ -851,10 +851,16 @@ class AccountCollectionCommunication(models.Model):
             "credit": self.amount_credit,
             "currency": self.currency_id,
             "title": self._get_letter_title(),
+            "total_label": self._get_letter_total_label(),
             "body": self.body_text,
             "bank_account": bank.acc_number or "",
             "payment_urls": self._get_payment_urls(),
         }
+
+    def _get_letter_total_label(self):
+        """What the total under the letter's invoice table is called."""
+        self.ensure_one()
+        return self.env._("Total overdue")
 
     def _get_letter_title(self):
         """The letter's heading: the level's title for a reminder, else the kind."""

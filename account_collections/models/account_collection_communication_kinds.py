@@ -92,6 +92,11 @@ class AccountCollectionCommunication(models.Model):
         "A customer gets one statement per period.",
     )
 
+    def _get_letter_total_label(self):
+        if self.kind == "plan_agreement":
+            return self.env._("Total under the plan")
+        return super()._get_letter_total_label()
+
     def _get_letter_title(self):
         if self.kind == "statement":
             return self.env._("Statement of Account")

@@ -65,6 +65,7 @@ class TestClaim(DunningCommon):
         )
         self.assertIn("Letter Before Action", html)
         self.assertIn("Payment deadline", html)
+        self.assertIn("Total overdue", html)
         self.assertIn(self.inv_old.name, html)
         # out of dunning from the letter on
         self.inv_old.invalidate_recordset(["collection_exclusion_reasons"])

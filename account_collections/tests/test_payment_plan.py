@@ -408,6 +408,8 @@ class TestPaymentPlanAgreement(PlanCommon):
         html, _type = self.env["ir.actions.report"]._render_qweb_html(report, agreement.ids)
         self.assertIn(plan.name, html.decode())
         self.assertIn('name="signatures"', html.decode())
+        self.assertIn("Total under the plan", html.decode())
+        self.assertNotIn("Total overdue", html.decode())
         self.assertEqual(plan.action_open_agreements()["domain"], [("plan_id", "=", plan.id)])
 
     def test_a_refused_agreement_is_noted_on_the_plan(self):
