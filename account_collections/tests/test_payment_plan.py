@@ -252,6 +252,59 @@ class TestPaymentPlan(PlanCommon):
 
 
 @tagged("post_install", "-at_install")
+class TestPaymentPlanForeignCurrency(DunningCommon):
+    """A plan on a foreign-currency invoice is kept in company currency at the
+    invoice's booked rate: Odoo's exchange differences keep what a payment in
+    the invoice's currency ticks off exact, whatever the rate that day."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.eur = cls.setup_other_currency("EUR", rates=[("2025-01-01", 2.0), ("2026-04-01", 2.5)])
+        cls.customer = cls._customer("Euro Planner")
+        cls.invoice = cls._invoice(cls.customer, 1000, "2026-02-01", currency_id=cls.eur.id)
+
+    def test_a_payment_in_the_invoice_currency_ticks_off_its_share_exactly(self):
+        self.assertEqual(self.invoice.amount_residual_signed, 500.0)  # booked at 2.0
+        action = self.customer.with_user(self.collector).action_create_collection_plan()
+        wizard = Form(
+            self.env["res.partner.create.plan"]
+            .with_user(self.collector)
+            .with_context(**action["context"])
+        )
+        wizard.instalment_count = 2
+        wizard.first_date = fields.Date.to_date("2026-04-30")
+        plan = self.env["account.collection.plan"].browse(wizard.save().action_create()["res_id"])
+        plan.with_user(self.collector).action_activate()
+        self.assertEqual(plan.line_ids.mapped("amount"), [250.0, 250.0])
+        # half the invoice paid in EUR after the rate moved: 500 EUR is 200 USD that day
+        payment = (
+            self.env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=self.invoice.ids)
+            .create(
+                {
+                    "amount": 500.0,
+                    "currency_id": self.eur.id,
+                    "payment_date": fields.Date.to_date("2026-04-20"),
+                }
+            )
+            ._create_payments()
+        )
+        self.assertTrue(payment)
+        self.assertEqual(self.invoice.amount_residual, 500.0)
+        plan.invalidate_recordset()
+        plan.line_ids.invalidate_recordset()
+        # the first instalment is paid in full, not 200 of it
+        self.assertRecordValues(
+            plan.line_ids,
+            [
+                {"amount_paid": 250.0, "amount_open": 0.0, "payment_state": "paid"},
+                {"amount_paid": 0.0, "amount_open": 250.0, "payment_state": "open"},
+            ],
+        )
+
+
+@tagged("post_install", "-at_install")
 class TestPaymentPlanCheck(PlanCommon):
     @classmethod
     def setUpClass(cls):
