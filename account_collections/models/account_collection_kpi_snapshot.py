@@ -14,6 +14,9 @@ _logger = logging.getLogger(__name__)
 #: count-back DSO looks back over.
 HISTORY_MONTHS = 12
 
+#: The indicators a snapshot stores, NULL when they cannot be computed.
+KPI_FIELDS = ("dso", "dso_count_back", "best_possible_dso", "add", "cei", "percentage_current")
+
 
 class AccountCollectionKpiSnapshot(models.Model):
     """The receivables and collection KPIs of a company at a month's end.
@@ -199,7 +202,30 @@ class AccountCollectionKpiSnapshot(models.Model):
         else:
             months = sorted(set(months) - set(existing.mapped("month")))
         values = self._get_snapshot_values(company, months)
-        return self.sudo().create(values)
+        # the ORM stores a float as 0.0; an indicator that cannot be computed
+        # (no sales for a DSO, nothing to collect for a CEI) is kept NULL,
+        # so the averages of the pivot and graph leave it out
+        missing = [[name for name in KPI_FIELDS if vals[name] is None] for vals in values]
+        snapshots = self.sudo().create(
+            [{**vals, **{name: vals[name] or 0.0 for name in KPI_FIELDS}} for vals in values]
+        )
+        by_fields = {}
+        for snapshot, names in zip(snapshots, missing, strict=True):
+            if names:
+                by_fields.setdefault(tuple(names), []).append(snapshot.id)
+        if by_fields:
+            snapshots.flush_recordset()
+            for names, ids in by_fields.items():
+                self.env.execute_query(
+                    SQL(
+                        "UPDATE %s SET %s WHERE id = ANY(%s)",
+                        SQL.identifier(self._table),
+                        SQL(", ").join(SQL("%s = NULL", SQL.identifier(name)) for name in names),
+                        ids,
+                    )
+                )
+            snapshots.invalidate_recordset(list(KPI_FIELDS))
+        return snapshots
 
     @api.model
     def _position_sql(self, company, day, buckets):
@@ -393,12 +419,12 @@ class AccountCollectionKpiSnapshot(models.Model):
                     "overdue": currency.round(total - current),
                     "begin_receivables": currency.round(begin_total),
                     "credit_sales": currency.round(monthly_sales[0][0]),
-                    "dso": kpis.dso or 0.0,
-                    "dso_count_back": kpis.dso_count_back or 0.0,
-                    "best_possible_dso": kpis.best_possible_dso or 0.0,
-                    "add": kpis.add or 0.0,
-                    "cei": kpis.cei or 0.0,
-                    "percentage_current": kpis.percentage_current or 0.0,
+                    "dso": kpis.dso,
+                    "dso_count_back": kpis.dso_count_back,
+                    "best_possible_dso": kpis.best_possible_dso,
+                    "add": kpis.add,
+                    "cei": kpis.cei,
+                    "percentage_current": kpis.percentage_current,
                 }
                 for position, amount in enumerate(amounts):
                     vals[f"amount_bucket_{position}"] = currency.round(amount)

@@ -92,6 +92,37 @@ class TestKpiSnapshot(CollectionsCommon):
             [{"receivables": 1000.0, "begin_receivables": 300.0, "credit_sales": 1000.0}],
         )
 
+    def test_indicators_that_cannot_be_computed_stay_empty(self):
+        self._trigger()
+        # November 2025: no receivable, no sale: no DSO, CEI or share current
+        # (count-back finds nothing outstanding: 0 days)
+        november = self._get(fields.Date.to_date("2025-11-01"))
+        self.assertEqual(november.receivables, 0.0)
+        self.env.cr.execute(
+            "SELECT dso, dso_count_back, cei, percentage_current, add"
+            " FROM account_collection_kpi_snapshot WHERE id = %s",
+            [november.id],
+        )
+        self.assertEqual(self.env.cr.fetchone(), (None, 0.0, None, None, None))
+        february = self._get(FEB)
+        self.env.cr.execute(
+            "SELECT dso FROM account_collection_kpi_snapshot WHERE id = %s", [february.id]
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], 55.0)
+        # the average over the year leaves the empty months out
+        [[average]] = self.snapshots._read_group(
+            [("company_id", "=", self.company.id), ("collector_id", "=", False)],
+            aggregates=["dso:avg"],
+        )
+        dsos = [
+            snapshot.dso
+            for snapshot in self.snapshots.search(
+                [("company_id", "=", self.company.id), ("collector_id", "=", False)]
+            )
+            if snapshot.month >= fields.Date.to_date("2025-12-01")
+        ]
+        self.assertAlmostEqual(average, sum(dsos) / len(dsos), places=1)
+
     def test_per_collector(self):
         self._trigger()
         self.assertRecordValues(
