@@ -55,6 +55,14 @@ class AccountCollectionActivityReport(models.Model):
             "partner_id",
             "state",
         ],
+        "account.collection.communication.line": ["communication_id", "days_overdue", "move_id"],
+        "account.partial.reconcile": [
+            "amount",
+            "company_id",
+            "credit_move_id",
+            "debit_move_id",
+            "max_date",
+        ],
         "res.partner": ["collector_id", "user_id"],
         "res.company": ["currency_id"],
     }
@@ -69,9 +77,12 @@ class AccountCollectionActivityReport(models.Model):
             ("hold", "Credit Hold"),
             ("writeoff", "Write-off"),
             ("placement", "Agency Placement"),
+            ("cash", "Cash Collected"),
         ],
         readonly=True,
-        help="What kind of action the row records.",
+        help="What kind of action the row records. Cash collected: a payment on an "
+        "invoice that was overdue when a communication listed it, received after that "
+        "contact.",
     )
     kind = fields.Selection(
         selection="_selection_kind",
@@ -276,4 +287,39 @@ class AccountCollectionActivityReport(models.Model):
                     start=2,
                 )
             ),
+            self._cash_collected_branch(),
         ]
+
+    @api.model
+    def _cash_collected_branch(self):
+        """Cash collected after contact: each payment (a partial reconciliation
+        with an entry of a bank or cash journal) of an invoice that a sent
+        communication listed as overdue on or before the payment's date; its
+        amount in company currency, on the payment's date."""
+        return SQL(
+            """
+            SELECT %(factor)s * 20 + partial.id AS id,
+                   'cash'::varchar AS activity, NULL::varchar AS kind,
+                   partial.company_id, partial.max_date AS date,
+                   invoice.commercial_partner_id AS partner_id, NULL::int AS user_id,
+                   NULL::int AS level_id, NULL::varchar AS channel, NULL::varchar AS state,
+                   NULL::varchar AS reason, FALSE AS automatic,
+                   partial.amount AS amount, 1 AS count
+              FROM account_partial_reconcile partial
+              JOIN account_move_line debit ON debit.id = partial.debit_move_id
+              JOIN account_move invoice ON invoice.id = debit.move_id
+              JOIN account_move_line credit ON credit.id = partial.credit_move_id
+              JOIN account_move paid_by ON paid_by.id = credit.move_id
+              JOIN account_journal journal ON journal.id = paid_by.journal_id
+             WHERE invoice.move_type IN ('out_invoice', 'out_receipt')
+               AND journal.type IN ('bank', 'cash', 'credit')
+               AND EXISTS (
+                   SELECT 1 FROM account_collection_communication_line line
+                     JOIN account_collection_communication communication
+                       ON communication.id = line.communication_id
+                    WHERE line.move_id = invoice.id AND line.days_overdue > 0
+                      AND communication.state = 'sent'
+                      AND communication.date <= partial.max_date)
+            """,
+            factor=ID_FACTOR,
+        )

@@ -99,6 +99,33 @@ class TestActivityReport(DunningCommon):
         mine = report.search([("collector_id", "=", self.collector.id)])
         self.assertEqual(mine.partner_id, self.walker)
 
+    def test_cash_collected_after_contact(self):
+        early = self._customer("Early Payer")
+        early.with_company(self.company).collector_id = self.collector
+        early_invoice = self._invoice(early, 500, "2026-03-01")
+        self._pay(early_invoice, 100, "2026-03-10")  # before any contact: not counted
+        walker_invoice = self.env["account.move"].search(
+            [("partner_id", "=", self.walker.id), ("move_type", "=", "out_invoice")]
+        )
+        self._run("2026-03-31")  # reminds Walker (30 days overdue) and Early Payer
+        self._pay(walker_invoice, 400, "2026-04-02")
+        self._pay(early_invoice, 150, "2026-04-20")
+        credit_note = self._invoice(self.walker, 50, "2026-04-03", move_type="out_refund")
+        (credit_note + walker_invoice).line_ids.filtered(
+            lambda line: line.account_id == self.receivable and not line.reconciled
+        ).reconcile()  # a credit note is not cash
+        rows = self._report(self.collector).search([("activity", "=", "cash")])
+        self.assertEqual(
+            sorted((row.partner_id.name, str(row.date), row.amount) for row in rows),
+            [("Early Payer", "2026-04-20", 150.0), ("Walker Trading", "2026-04-02", 400.0)],
+        )
+        self.assertEqual(rows.collector_id, self.collector)
+        [[total]] = self._report(self.collector)._read_group(
+            [("activity", "=", "cash"), ("collector_id", "=", self.collector.id)],
+            aggregates=["amount:sum"],
+        )
+        self.assertEqual(total, 550.0)
+
     def test_rights_and_companies(self):
         self._run("2026-03-31")
         company_b = self.setup_other_company(name="Company B")["company"]
