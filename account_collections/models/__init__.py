@@ -3,6 +3,7 @@ from . import account_collection_agency
 from . import account_collection_aging_bucket_mixin
 from . import account_collection_call
 from . import account_collection_claim
+from . import account_collection_collector_history
 from . import account_collection_communication
 from . import account_collection_communication_kinds
 from . import account_collection_credit_limit

@@ -63,6 +63,12 @@ class AccountCollectionActivityReport(models.Model):
             "debit_move_id",
             "max_date",
         ],
+        "account.collection.collector.history": [
+            "collector_id",
+            "company_id",
+            "date_from",
+            "partner_id",
+        ],
         "res.partner": ["collector_id", "user_id"],
         "res.company": ["currency_id"],
     }
@@ -96,7 +102,8 @@ class AccountCollectionActivityReport(models.Model):
     collector_id = fields.Many2one(
         "res.users",
         readonly=True,
-        help="The customer's collector today, or its salesperson when none is set.",
+        help="The customer's collector on the day of the action (its salesperson when none "
+        "was set).",
     )
     user_id = fields.Many2one("res.users", string="Author", readonly=True)
     level_id = fields.Many2one("account.collection.level", string="Dunning Level", readonly=True)
@@ -161,14 +168,15 @@ class AccountCollectionActivityReport(models.Model):
         branches = self._get_activity_branches()
         return SQL(
             """
-            SELECT branch.*, company.currency_id,
-                   COALESCE((partner.collector_id ->> branch.company_id::text)::int,
-                            partner.user_id) AS collector_id
+            SELECT branch.*, company.currency_id, %(collector)s AS collector_id
               FROM (%(branches)s) branch
               JOIN res_company company ON company.id = branch.company_id
               JOIN res_partner partner ON partner.id = branch.partner_id
             """,
             branches=SQL(" UNION ALL ").join(branches),
+            collector=self.env["account.collection.collector.history"]._collector_sql(
+                SQL("partner"), SQL("branch.company_id"), SQL("branch.date")
+            ),
         )
 
     @api.model

@@ -245,14 +245,16 @@ class AccountCollectionKpiSnapshot(models.Model):
                    COALESCE(SUM(amount) FILTER (WHERE days <= 0), 0),
                    %(bucket_sums)s
               FROM (SELECT items.amount, %(day)s::date - items.due_date AS days,
-                           COALESCE((partner.collector_id ->> items.company_id::text)::int,
-                                    partner.user_id) AS collector_id
+                           %(collector)s AS collector_id
                       FROM (%(items)s) items
                       JOIN res_partner partner ON partner.id = items.partner_id) aged
              GROUP BY GROUPING SETS ((), (collector_id))
             """,
             bucket_sums=bucket_sums,
             day=day,
+            collector=self.env["account.collection.collector.history"]._collector_sql(
+                SQL("partner"), SQL("%s", company.id), SQL("%s::date", day)
+            ),
             items=open_items._open_items_sql({company.id: day}, historical=True),
         )
 
@@ -268,8 +270,7 @@ class AccountCollectionKpiSnapshot(models.Model):
             SELECT month, GROUPING(collector_id) = 1 AS is_total, collector_id,
                    SUM(balance)
               FROM (SELECT date_trunc('month', aml.date)::date AS month, aml.balance,
-                           COALESCE((partner.collector_id ->> aml.company_id::text)::int,
-                                    partner.user_id) AS collector_id
+                           %(collector)s AS collector_id
                       FROM account_move_line aml
                       JOIN account_account aml_account ON aml_account.id = aml.account_id
                       JOIN account_move move ON move.id = aml.move_id
@@ -281,6 +282,9 @@ class AccountCollectionKpiSnapshot(models.Model):
              GROUP BY GROUPING SETS ((month), (month, collector_id))
             """,
             company=company.id,
+            collector=self.env["account.collection.collector.history"]._collector_sql(
+                SQL("partner"), SQL("%s", company.id), SQL("aml.date")
+            ),
             receivable=open_items._get_receivable_domain_sql("aml"),
             date_from=date_from,
             date_to=date_to,
@@ -357,6 +361,7 @@ class AccountCollectionKpiSnapshot(models.Model):
         self.env["account.collection.open.item"]._flush_open_items()
         self.env["account.move"].flush_model(["move_type"])
         self.env["res.partner"].flush_model(["collector_id", "user_id"])
+        self.env["account.collection.collector.history"].flush_model()
         buckets = company._get_collection_aging_buckets()
         currency = company.currency_id
         ends = [kpi.month_end(kpi.add_months(months[0], -1))] + [

@@ -484,8 +484,16 @@ class ResPartner(models.Model):
         }
 
     def write(self, vals):
+        collector_change = "collector_id" in vals or "user_id" in vals
+        if collector_change:
+            company = self.env.company
+            before = {
+                partner.id: partner.with_company(company).collection_collector_id.id
+                for partner in self
+            }
         result = super().write(vals)
-        if "collector_id" in vals or "user_id" in vals:
+        if collector_change:
+            self.env["account.collection.collector.history"]._record(company, before, self)
             self.env["account.collection.worklist"]._sync_collectors(
                 self.commercial_partner_id, self.env.company
             )

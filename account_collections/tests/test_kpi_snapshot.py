@@ -35,7 +35,8 @@ class TestKpiSnapshot(CollectionsCommon):
             company_ids=[Command.set(cls.company.ids)],
         )
         cls.alpha = cls._customer("Alpha")
-        cls.alpha.with_company(cls.company).collector_id = cls.collector
+        with freeze_time("2025-11-15"):  # Alpha's collector for the whole history
+            cls.alpha.with_company(cls.company).collector_id = cls.collector
         cls.bravo = cls._customer("Bravo")
         cls.a1 = cls._invoice(cls.alpha, 1000, "2026-01-20", invoice_date="2026-01-05")
         cls._pay(cls.a1, 400, "2026-02-10")
@@ -140,6 +141,44 @@ class TestKpiSnapshot(CollectionsCommon):
         )
         # Bravo has no collector: no collector row for it, the company row has it
         self.assertEqual(self.snapshots.search([("month", "=", FEB)]).collector_id, self.collector)
+
+    def test_a_new_collector_takes_the_months_from_the_change_on(self):
+        other = new_test_user(
+            self.env,
+            login="kpi_other_collector",
+            groups="account_collections.group_collections_user",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        with freeze_time("2026-02-10"):
+            self.alpha.with_company(self.company).collector_id = other
+        history = self.env["account.collection.collector.history"].search(
+            [("partner_id", "=", self.alpha.id)]
+        )
+        self.assertEqual(
+            [(str(h.date_from), h.collector_id) for h in history],
+            [
+                ("2026-02-10", other),
+                ("2025-11-15", self.collector),
+                ("False", self.env["res.users"]),
+            ],
+        )
+        self._trigger()
+        # January stays with the collector of the day, February is the new one's
+        self.assertEqual(self._get(JAN, self.collector).receivables, 1000.0)
+        self.assertFalse(self._get(JAN, other))
+        self.assertEqual(self._get(FEB, other).receivables, 600.0)
+        self.assertFalse(self._get(FEB, self.collector).receivables)  # nothing left with him
+        # the activity report too: a call before the change stays with the first collector
+        with freeze_time("2026-01-20"):
+            call = self.env["account.collection.call"].create(
+                {"partner_id": self.alpha.id, "outcome": "no_answer", "date": "2026-01-20 10:00:00"}
+            )
+        row = self.env["account.collection.activity.report"].search(
+            [("activity", "=", "call"), ("partner_id", "=", self.alpha.id)]
+        )
+        self.assertEqual(row.collector_id, self.collector)
+        self.assertTrue(call)
 
     def test_backfill_on_first_run_then_one_month_at_a_time(self):
         self._trigger()
