@@ -666,6 +666,11 @@ def phase_aging(env, company, as_of, ledger_lines):
     )
     cr.commit()
     env.invalidate_all()
+    screen_phase = Phase("e0 aging on screen", "lines", batches=1)
+    with measure(cr, screen_phase):
+        report._compute_customers()
+    screen_phase.items = ledger_lines
+    say(screen_phase.line())
     lines_phase = Phase("e1 aging lines", "lines", batches=1)
     with measure(cr, lines_phase):
         report._compute_lines()
@@ -680,7 +685,7 @@ def phase_aging(env, company, as_of, ledger_lines):
     say(f"     {totals_phase.note}")
     report.unlink()
     cr.commit()
-    return [lines_phase, totals_phase]
+    return [screen_phase, lines_phase, totals_phase]
 
 
 # ----------------------------------------------------------------------

@@ -236,14 +236,37 @@ class TestAgingReport(CollectionsCommon):
             form.aged_by = "due_date"
         report = form.record
         action = report.action_view()
-        self.assertEqual(action["res_model"], "account.collection.aging.report.line")
-        lines = self.env[action["res_model"]].with_user(self.collector).search(action["domain"])
-        self.assertEqual(len(lines), 5)
-        line = lines.filtered(lambda line: line.move_id == self.inv_1)
+        # on screen: one row per customer, summing its items
+        self.assertEqual(action["res_model"], "account.collection.aging.report.customer")
+        customers = self.env[action["res_model"]].with_user(self.collector).search(action["domain"])
+        report._compute_lines()
+        lines = report.line_ids
+        self.assertEqual(customers.partner_id, lines.partner_id)
+        for customer in customers:
+            items = lines.filtered(lambda line, c=customer: line.partner_id == c.partner_id)
+            self.assertAlmostEqual(customer.amount, sum(items.mapped("amount")))
+            self.assertEqual(customer.item_count, len(items))
+            for name in customer._bucket_amount_fields():
+                self.assertAlmostEqual(customer[name], sum(items.mapped(name)), msg=name)
+        self.assertAlmostEqual(
+            sum(customers.mapped("amount")), report._get_report_values()["total"]
+        )
+        # drill-down: the customer's items only, computed then
+        expected = lines.filtered(lambda line: line.partner_id == self.acme).move_id
+        acme = customers.filtered(lambda customer: customer.partner_id == self.acme)
+        drill = acme.action_open_items()
+        self.assertEqual(drill["res_model"], "account.collection.aging.report.line")
+        acme_lines = self.env[drill["res_model"]].with_user(self.collector).search(drill["domain"])
+        self.assertEqual(acme_lines.partner_id, self.acme)
+        self.assertEqual(acme_lines.move_id, expected)
+        self.assertEqual(len(acme_lines), acme.item_count)
+        line = acme_lines.filtered(lambda line: line.move_id == self.inv_1)
         self.assertEqual(line.action_open_move()["res_id"], self.inv_1.id)
-        # computing again replaces the lines rather than adding to them
+        # computing again replaces the rows rather than adding to them
         report.action_view()
-        self.assertEqual(len(report.line_ids), 5)
+        self.assertEqual(
+            self.env[action["res_model"]].search_count(action["domain"]), len(customers)
+        )
 
     def test_pdf(self):
         report = self._report(user=self.collector)
@@ -311,6 +334,7 @@ class TestAgingReport(CollectionsCommon):
         def count():
             self.env.invalidate_all()
             start = self.cr.sql_log_count
+            report.action_view()
             report._compute_lines()
             report._get_report_values()
             report._render_xlsx()
