@@ -19,6 +19,7 @@ from . import account_collection_placement
 from . import account_collection_plan
 from . import account_collection_policy
 from . import account_collection_promise
+from . import account_collection_remittance
 from . import account_collection_provision
 from . import account_collection_return
 from . import account_collection_run

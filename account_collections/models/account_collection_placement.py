@@ -3,6 +3,7 @@ import io
 from collections import defaultdict
 from datetime import timedelta
 
+import xlsxwriter
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
@@ -210,18 +211,22 @@ class AccountCollectionPlacement(models.Model):
                     moves=", ".join(paid.mapped("display_name")),
                 )
             )
-        for line in self.line_ids:
-            line.write(
-                {
-                    "amount_residual": line.move_id.amount_residual,
-                    "amount_residual_company": abs(line.move_id.amount_residual_signed),
-                }
-            )
         for placement in self:
+            today = open_items._company_today(placement.company_id)
+            for line in placement.line_ids:
+                days = (today - line.due_date).days if line.due_date else 0
+                line.write(
+                    {
+                        "amount_residual": line.move_id.amount_residual,
+                        "amount_residual_company": abs(line.move_id.amount_residual_signed),
+                        "placed_days_overdue": days,
+                        "commission_rate": placement.agency_id._get_commission_rate(days),
+                    }
+                )
             placement.write(
                 {
                     "state": "placed",
-                    "date": open_items._company_today(placement.company_id),
+                    "date": today,
                     "commission_rate": placement.agency_id.commission_rate,
                 }
             )
@@ -291,6 +296,24 @@ class AccountCollectionPlacement(models.Model):
         self.write({"state": "recalled"})
         return True
 
+    def action_recall_to_writeoff(self):
+        """Recall, and propose writing off what the placed invoices still owe."""
+        self._check_collections_manager()
+        if any(placement.state != "placed" for placement in self):
+            raise UserError(self.env._("Only placed accounts can be recalled."))
+        self.write({"state": "recalled"})
+        self.env["account.collection.placement.line"].flush_model(["state"])
+        moves = self.line_ids.move_id.filtered(
+            lambda move: not move.currency_id.is_zero(move.amount_residual)
+        )
+        if not moves:
+            return True
+        note = self.env._(
+            "Recalled from %(agencies)s uncollected.",
+            agencies=", ".join(self.agency_id.mapped("name")),
+        )
+        return self.env["account.collection.writeoff"]._propose(moves, note=note).action_open()
+
     def action_cancel(self):
         self._check_collections_manager()
         if any(placement.state != "proposed" for placement in self):
@@ -344,6 +367,37 @@ class AccountCollectionPlacement(models.Model):
                     }
                 )
         return rows
+
+    def action_export_xlsx(self):
+        """The agency file as an XLSX workbook: the same rows as the CSV."""
+        if not self:
+            raise UserError(self.env._("Select the placements to export."))
+        buffer = io.BytesIO()
+        workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+        sheet = workbook.add_worksheet(self.env._("Placements"))
+        bold = workbook.add_format({"bold": True})
+        sheet.write_row(0, 0, EXPORT_COLUMNS, bold)
+        for row, values in enumerate(self._get_export_rows(), start=1):
+            sheet.write_row(row, 0, [values[column] for column in EXPORT_COLUMNS])
+        sheet.set_column(0, len(EXPORT_COLUMNS), 16)
+        workbook.close()
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": self.env._(
+                    "Placements %(date)s.xlsx",
+                    date=fields.Date.to_string(fields.Date.context_today(self)),
+                ),
+                "raw": buffer.getvalue(),
+                "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "res_model": self._name,
+                "res_id": self[:1].id,
+            }
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "download",
+        }
 
     def action_export_csv(self):
         """The file for the agency: customer, contacts, invoices, amounts, history."""
@@ -411,10 +465,41 @@ class AccountCollectionPlacementLine(models.Model):
         precompute=True,
     )
 
+    placed_days_overdue = fields.Integer(string="Days Overdue When Placed", readonly=True)
+    commission_rate = fields.Float(
+        string="Commission (%)",
+        digits=(5, 2),
+        readonly=True,
+        help="The agency's rate for this debt, by its age when placed.",
+    )
+    remittance_line_ids = fields.One2many(
+        "account.collection.remittance.line", "placement_line_id", readonly=True
+    )
+    amount_collected = fields.Monetary(
+        string="Collected by the Agency",
+        currency_field="company_currency_id",
+        compute="_compute_collected",
+        store=True,
+    )
+    amount_commission = fields.Monetary(
+        string="Commission",
+        currency_field="company_currency_id",
+        compute="_compute_collected",
+        store=True,
+    )
+
     _one_active_placement_per_invoice = models.UniqueIndex(
         "(move_id) WHERE state IN ('proposed', 'placed')",
         "An invoice is placed with one agency at a time.",
     )
+
+    @api.depends("remittance_line_ids.gross", "remittance_line_ids.commission",
+                 "remittance_line_ids.state")  # fmt: skip
+    def _compute_collected(self):
+        for line in self:
+            posted = line.remittance_line_ids.filtered(lambda r: r.state == "posted")
+            line.amount_collected = sum(posted.mapped("gross"))
+            line.amount_commission = sum(posted.mapped("commission"))
 
     @api.depends("move_id")
     def _compute_amounts(self):

@@ -115,6 +115,134 @@ class TestPlacement(DunningCommon):
         self.assertEqual(old["last_reminder"], "2026-03-31")
         self.assertEqual(by_invoice[self.inv_recent.name]["days_overdue"], "11")
 
+    def test_agency_file_as_xlsx_matches_the_csv(self):
+        import openpyxl  # noqa: PLC0415 - a test-only reader
+
+        placement = self._place()
+
+        def attachment(action):
+            return self.env["ir.attachment"].browse(int(action["url"].split("/")[3].split("?")[0]))
+
+        csv_rows = list(
+            csv.reader(io.StringIO(attachment(placement.action_export_csv()).raw.decode()))
+        )
+        book = openpyxl.load_workbook(io.BytesIO(attachment(placement.action_export_xlsx()).raw))
+        xlsx_rows = [
+            ["" if value is None else str(value) for value in row]
+            for row in book.active.iter_rows(values_only=True)
+        ]
+        self.assertEqual(xlsx_rows, csv_rows)
+
+    def test_tiered_commission_by_age_when_placed(self):
+        self.agency.tier_ids = [
+            Command.create({"min_days": 0, "rate": 10}),
+            Command.create({"min_days": 60, "rate": 30}),
+        ]
+        placement = self._place()
+        rates = {line.move_id: line.commission_rate for line in placement.line_ids}
+        self.assertEqual(rates[self.inv_old], 30.0)  # 90 days overdue when placed
+        self.assertEqual(rates[self.inv_recent], 10.0)  # 11 days
+
+    def _remittance(self, placement, amounts):
+        bank = self.company_data["default_journal_bank"]
+        lines = {line.move_id: line for line in placement.line_ids}
+        return self.env["account.collection.remittance"].create(
+            {
+                "agency_id": self.agency.id,
+                "journal_id": bank.id,
+                "date": "2026-03-31",
+                "reference": "REM-1",
+                "line_ids": [
+                    Command.create({"placement_line_id": lines[move].id, "gross": amount})
+                    for move, amount in amounts.items()
+                ],
+            }
+        )
+
+    def test_remittance_books_net_commission_and_reconciles(self):
+        expense = self.company_data["default_account_expense"]
+        self.agency.commission_account_id = expense
+        placement = self._place()
+        remittance = self._remittance(placement, {self.inv_old: 1000.0, self.inv_recent: 300.0})
+        self.assertRecordValues(
+            remittance,
+            [{"amount_gross": 1300.0, "amount_commission": 260.0, "amount_net": 1040.0}],
+        )
+        with self.assertRaises(AccessError):
+            remittance.with_user(self.collector).action_post()
+        remittance.with_user(self.manager).action_post()
+        move = remittance.move_id
+        self.assertEqual(move.state, "posted")
+        bank = self.company_data["default_journal_bank"]
+        by_account = {}
+        for line in move.line_ids:
+            by_account[line.account_id] = by_account.get(line.account_id, 0.0) + line.balance
+        self.assertEqual(
+            by_account,
+            {bank.default_account_id: 1040.0, expense: 260.0, self.receivable: -1300.0},
+        )
+        self.assertRecordValues(
+            self.inv_old + self.inv_recent,
+            [
+                {"amount_residual": 200.0, "payment_state": "partial"},
+                {"amount_residual": 0.0, "payment_state": "paid"},
+            ],
+        )
+        old_line = placement.line_ids.filtered(lambda line: line.move_id == self.inv_old)
+        self.assertRecordValues(
+            old_line, [{"amount_collected": 1000.0, "amount_commission": 200.0}]
+        )
+        with self.assertRaises(UserError):  # posted once
+            remittance.with_user(self.manager).action_post()
+        # the agency's statement: placed, collected, commission, net, recalled
+        placement.with_user(self.manager).action_recall()
+        rows = (
+            self.env["account.collection.agency.statement"]
+            .with_user(self.manager)
+            .search([("agency_id", "=", self.agency.id)])
+        )
+        totals = {
+            name: sum(rows.mapped(name))
+            for name in (
+                "amount_placed",
+                "amount_collected",
+                "amount_commission",
+                "amount_net",
+                "amount_recalled",
+            )
+        }
+        self.assertEqual(
+            totals,
+            {
+                "amount_placed": 1500.0,
+                "amount_collected": 1300.0,
+                "amount_commission": 260.0,
+                "amount_net": 1040.0,
+                "amount_recalled": 200.0,
+            },
+        )
+
+    def test_remittance_refuses_more_than_owed_or_no_account(self):
+        placement = self._place()
+        remittance = self._remittance(placement, {self.inv_recent: 500.0})
+        with self.assertRaises(UserError):  # no commission account yet
+            remittance.with_user(self.manager).action_post()
+        self.agency.commission_account_id = self.company_data["default_account_expense"]
+        with self.assertRaises(UserError):  # 300 owed
+            remittance.with_user(self.manager).action_post()
+        self.assertEqual(remittance.state, "draft")
+        self.assertFalse(remittance.move_id)
+
+    def test_recall_to_write_off(self):
+        placement = self._place()
+        action = placement.with_user(self.manager).action_recall_to_writeoff()
+        self.assertEqual(placement.state, "recalled")
+        writeoff = self.env["account.collection.writeoff"].browse(action["res_id"])
+        self.assertEqual(writeoff.line_ids.move_id, self.inv_old + self.inv_recent)
+        self.assertIn("Recalled", writeoff.note)
+        self.inv_old.invalidate_recordset(["collection_exclusion_reasons"])
+        self.assertEqual(self.inv_old.collection_exclusion_reasons, "Write-off proposed or posted")
+
     def test_other_company_sees_nothing(self):
         placement = self._place()
         company_b = self.setup_other_company(name="Placement B")["company"]
