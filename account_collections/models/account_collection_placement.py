@@ -187,6 +187,65 @@ class AccountCollectionPlacement(models.Model):
             }
         )
 
+    @api.model
+    def _cron_propose_placements(self):
+        """Daily: propose placements by each company's rule (seam 5)."""
+        companies = self.env["res.company"].search(
+            [("collection_placement_days", ">", 0), ("collection_placement_agency_id", "!=", False)]
+        )
+        cron = self.env["ir.cron"]
+        for company in companies:
+            self.sudo().with_company(company)._propose_by_rule(company)
+            if cron._commit_progress(1) <= 0:
+                return
+
+    @api.model
+    def _propose_by_rule(self, company):
+        """Propose placing the customers reminded at an escalation level the
+        company's days ago, still owing and with no placement made since;
+        set-based: three queries whatever the number of customers."""
+        open_items = self.env["account.collection.open.item"]
+        today = open_items._company_today(company)
+        self.env["account.collection.communication"].flush_model(
+            ["partner_id", "company_id", "kind", "state", "date", "level_id"]
+        )
+        self.flush_model(["partner_id", "company_id"])
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT communication.partner_id
+                     FROM account_collection_communication communication
+                     JOIN account_collection_level level ON level.id = communication.level_id
+                    WHERE communication.company_id = %(company)s
+                      AND communication.kind = 'reminder' AND communication.state = 'sent'
+                      AND level.escalation_review
+                      AND communication.date <= %(limit)s
+                      AND NOT EXISTS (
+                          SELECT 1 FROM account_collection_placement placement
+                           WHERE placement.partner_id = communication.partner_id
+                             AND placement.company_id = %(company)s
+                             AND placement.create_date::date >= communication.date)
+                    GROUP BY communication.partner_id""",
+                company=company.id,
+                limit=today - timedelta(days=company.collection_placement_days),
+            )
+        )
+        partners = self.env["res.partner"].browse([partner_id for (partner_id,) in rows])
+        if not partners:
+            return self
+        moves = self._get_placeable_moves(partners, company)
+        agency = company.collection_placement_agency_id
+        vals_list = [
+            {
+                "company_id": company.id,
+                "agency_id": agency.id,
+                "partner_id": customer.id,
+                "note": self.env._("Proposed by the daily rule after the escalation review."),
+                "line_ids": [Command.create({"move_id": move.id}) for move in invoices],
+            }
+            for customer, invoices in moves.grouped("commercial_partner_id").items()
+        ]
+        return self.with_context(mail_create_nosubscribe=True).create(vals_list)
+
     # ------------------------------------------------------------------
     # BUSINESS: placing and recalling
     # ------------------------------------------------------------------

@@ -325,7 +325,9 @@ class AccountCollectionAgencyStatement(models.Model):
             "placement_id",
         ],
         "account.collection.remittance.line": ["commission", "gross", "placement_line_id"],
-        "account.collection.remittance": ["state"],
+        "account.collection.remittance": ["move_id", "state"],
+        "account.collection.agency": ["commission_on_direct_payments"],
+        "account.partial.reconcile": ["amount", "credit_move_id", "debit_move_id", "max_date"],
     }
 
     agency_id = fields.Many2one("account.collection.agency", readonly=True)
@@ -340,6 +342,18 @@ class AccountCollectionAgencyStatement(models.Model):
     amount_collected = fields.Monetary(string="Collected", readonly=True, aggregator="sum")
     amount_commission = fields.Monetary(string="Commission", readonly=True, aggregator="sum")
     amount_net = fields.Monetary(string="Net Received", readonly=True, aggregator="sum")
+    amount_direct = fields.Monetary(
+        string="Paid Directly",
+        readonly=True,
+        aggregator="sum",
+        help="Paid by the customer to the company (bank or cash) since the placement.",
+    )
+    amount_direct_commission = fields.Monetary(
+        string="Commission on Direct Payments",
+        readonly=True,
+        aggregator="sum",
+        help="Owed to the agency on the direct payments, when its contract says so.",
+    )
     amount_recalled = fields.Monetary(
         string="Recalled",
         readonly=True,
@@ -359,13 +373,36 @@ class AccountCollectionAgencyStatement(models.Model):
                    COALESCE(collected.commission, 0) AS amount_commission,
                    COALESCE(collected.gross, 0) - COALESCE(collected.commission, 0)
                        AS amount_net,
+                   COALESCE(direct.amount, 0) AS amount_direct,
+                   CASE WHEN agency.commission_on_direct_payments
+                        THEN ROUND(COALESCE(direct.amount, 0)
+                                   * COALESCE(NULLIF(line.commission_rate, 0),
+                                              placement.commission_rate, 0) / 100,
+                                   currency.decimal_places)
+                        ELSE 0 END AS amount_direct_commission,
                    CASE WHEN placement.state = 'recalled'
                         THEN GREATEST(line.amount_residual_company
-                                      - COALESCE(collected.gross, 0), 0)
+                                      - COALESCE(collected.gross, 0)
+                                      - COALESCE(direct.amount, 0), 0)
                         ELSE 0 END AS amount_recalled
               FROM account_collection_placement_line line
               JOIN account_collection_placement placement ON placement.id = line.placement_id
               JOIN res_company company ON company.id = placement.company_id
+              JOIN res_currency currency ON currency.id = company.currency_id
+              JOIN account_collection_agency agency ON agency.id = placement.agency_id
+              LEFT JOIN LATERAL (
+                   SELECT SUM(partial.amount) AS amount
+                     FROM account_move_line debit
+                     JOIN account_partial_reconcile partial ON partial.debit_move_id = debit.id
+                     JOIN account_move_line credit ON credit.id = partial.credit_move_id
+                     JOIN account_move paid_by ON paid_by.id = credit.move_id
+                     JOIN account_journal journal ON journal.id = paid_by.journal_id
+                    WHERE debit.move_id = line.move_id
+                      AND journal.type IN ('bank', 'cash')
+                      AND partial.max_date >= placement.date
+                      AND NOT EXISTS (SELECT 1 FROM account_collection_remittance remittance
+                                       WHERE remittance.move_id = paid_by.id)
+              ) direct ON TRUE
               LEFT JOIN LATERAL (
                    SELECT SUM(remitted.gross) AS gross, SUM(remitted.commission) AS commission
                      FROM account_collection_remittance_line remitted

@@ -175,6 +175,19 @@ class ResCompany(models.Model):
         "without a manager. 0: never.",
     )
 
+    # ---- agency placements by rule ----
+    collection_placement_days = fields.Integer(
+        string="Propose Placement After (Days)",
+        help="A customer reminded at a level flagged for escalation review this many days "
+        "ago, and still owing, is proposed for placement with the default agency. 0: off.",
+    )
+    collection_placement_agency_id = fields.Many2one(
+        "account.collection.agency",
+        string="Default Agency",
+        check_company=True,
+        help="The agency the daily rule proposes placements with.",
+    )
+
     # ---- limitation periods and court claims ----
     collection_limitation_years = fields.Integer(
         string="Limitation Period (Years)",

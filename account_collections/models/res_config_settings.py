@@ -124,3 +124,9 @@ class ResConfigSettings(models.TransientModel):
     collection_claim_cost_journal_id = fields.Many2one(
         related="company_id.collection_claim_cost_journal_id", readonly=False
     )
+    collection_placement_days = fields.Integer(
+        related="company_id.collection_placement_days", readonly=False
+    )
+    collection_placement_agency_id = fields.Many2one(
+        related="company_id.collection_placement_agency_id", readonly=False
+    )

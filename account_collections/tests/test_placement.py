@@ -2,6 +2,7 @@ import base64
 import csv
 import io
 
+from freezegun import freeze_time
 from psycopg2 import IntegrityError
 
 from odoo import Command, fields
@@ -222,6 +223,23 @@ class TestPlacement(DunningCommon):
             },
         )
 
+    def test_direct_payments_earn_commission_when_the_contract_says_so(self):
+        placement = self._place()
+        self._pay(self.inv_old, 500, "2026-03-31")  # the customer pays the company
+        statement = self.env["account.collection.agency.statement"]
+
+        def row():
+            return statement.search(
+                [("placement_id", "=", placement.id), ("move_id", "=", self.inv_old.id)]
+            )
+
+        self.assertRecordValues(row(), [{"amount_direct": 500.0, "amount_direct_commission": 0.0}])
+        self.agency.commission_on_direct_payments = True
+        self.env.invalidate_all()
+        self.assertRecordValues(
+            row(), [{"amount_direct": 500.0, "amount_direct_commission": 100.0}]
+        )
+
     def test_remittance_refuses_more_than_owed_or_no_account(self):
         placement = self._place()
         remittance = self._remittance(placement, {self.inv_recent: 500.0})
@@ -242,6 +260,30 @@ class TestPlacement(DunningCommon):
         self.assertIn("Recalled", writeoff.note)
         self.inv_old.invalidate_recordset(["collection_exclusion_reasons"])
         self.assertEqual(self.inv_old.collection_exclusion_reasons, "Write-off proposed or posted")
+
+    def test_placement_proposed_by_rule_after_the_escalation_review(self):
+        self.level_3.escalation_review = True
+        self.company.write(
+            {"collection_placement_days": 10, "collection_placement_agency_id": self.agency.id}
+        )
+        cron = self.env.ref("account_collections.ir_cron_collection_placement")
+        for day in ("2026-01-10", "2026-01-30", "2026-03-01"):
+            self._run(day)  # the final demand (60 days) on 2026-03-01
+        placements = self.Placement.search([("partner_id", "=", self.customer.id)])
+
+        def trigger(day):
+            with freeze_time(f"{day} 08:00:00"), self.enter_registry_test_mode():
+                cron.method_direct_trigger()
+            return self.Placement.search([("partner_id", "=", self.customer.id)]) - placements
+
+        self.assertFalse(trigger("2026-03-10"))  # 9 days after: not yet
+        proposed = trigger("2026-03-11")
+        self.assertRecordValues(proposed, [{"state": "proposed", "agency_id": self.agency.id}])
+        # the overdue invoices only: the recent one falls due on 2026-03-20
+        self.assertEqual(proposed.line_ids.move_id, self.inv_old)
+        self.assertEqual(trigger("2026-03-12"), proposed)  # no second proposal
+        proposed.with_user(self.manager).action_cancel()
+        self.assertEqual(trigger("2026-03-13"), proposed)  # a refused proposal is not redone
 
     def test_other_company_sees_nothing(self):
         placement = self._place()
