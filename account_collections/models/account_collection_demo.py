@@ -152,6 +152,9 @@ class AccountCollectionDemo(models.AbstractModel):
             ("655100", "Bad Debts", "expense"),
             ("681700", "Doubtful Debts Expense", "expense"),
             ("491000", "Allowance for Doubtful Accounts", "asset_current"),
+            ("622200", "Collection Agency Commissions", "expense"),
+            ("627100", "Legal Costs", "expense"),
+            ("758100", "Bad Debts Recovered", "income_other"),
         ):
             accounts[code] = Account.search(
                 [*Account._check_company_domain(company), ("code", "=", code)], limit=1
@@ -160,8 +163,16 @@ class AccountCollectionDemo(models.AbstractModel):
             [*env["account.journal"]._check_company_domain(company), ("type", "=", "general")],
             limit=1,
         )
+        bank = env["account.journal"].search(
+            [*env["account.journal"]._check_company_domain(company), ("type", "=", "bank")],
+            limit=1,
+        )
         company.write(
             {
+                "collection_writeoff_recovery_account_id": accounts["758100"].id,
+                "collection_claim_cost_account_id": accounts["627100"].id,
+                "collection_claim_cost_journal_id": bank.id,
+                "collection_claim_interest_rate": 8.0,
                 "collection_writeoff_journal_id": journal.id,
                 "collection_writeoff_account_id": accounts["655100"].id,
                 "collection_writeoff_approval_limit": 5000.0,
@@ -178,14 +189,20 @@ class AccountCollectionDemo(models.AbstractModel):
                 "collection_provision_rate_over_120": 50.0,
             }
         )
-        env["account.collection.agency"].create(
+        agency = env["account.collection.agency"].create(
             {
                 "partner_id": agency_partner_id,
                 "company_id": company.id,
                 "commission_rate": 15.0,
                 "recall_days": 120,
+                "commission_account_id": accounts["622200"].id,
+                "tier_ids": [
+                    Command.create({"min_days": 180, "rate": 25.0}),
+                    Command.create({"min_days": 365, "rate": 33.0}),
+                ],
             }
         )
+        company.collection_placement_agency_id = agency
         Writeoff = env["account.collection.writeoff"]
         partner = env["res.partner"].browse(writeoff_partner_id)
         moves = Writeoff._get_proposable_moves(partner, company)
