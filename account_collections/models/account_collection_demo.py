@@ -2,6 +2,8 @@ import datetime
 
 from odoo import Command, api, fields, models
 
+from ..engine import kpi
+
 
 class AccountCollectionDemo(models.AbstractModel):
     """Builds the demo ledger (called from demo data only).
@@ -210,6 +212,14 @@ class AccountCollectionDemo(models.AbstractModel):
             Writeoff._propose(
                 moves, note="The customer closed its business; our letters come back unopened."
             )
+
+    @api.model
+    def _take_demo_snapshots(self, company_id):
+        """The last twelve months of trends of the demo company (demo data only)."""
+        company = self.env["res.company"].browse(company_id)
+        snapshots = self.env["account.collection.kpi.snapshot"].with_company(company)
+        today = self.env["account.collection.open.item"]._company_today(company)
+        snapshots._take_snapshots(company, kpi.last_closed_months(today, 12), replace=True)
 
     @api.model
     def _create_demo_workspace(self, company_id, promised, disputed, wrong_number, collector_id):
