@@ -217,6 +217,7 @@ class AccountCollectionOpenItem(models.AbstractModel):
         historical=False,
         skip_excluded=False,
         include_draft=False,
+        dated=False,
     ):
         """SQL yielding one row per open item, credits netted.
 
@@ -229,6 +230,10 @@ class AccountCollectionOpenItem(models.AbstractModel):
             dunning (seam 2); credits still net against what remains.
         :param include_draft: draft entries count too (reports only; draft
             lines are never reconciled, so their whole amount is open).
+        :param dated: without ``historical``, leave out the lines dated after
+            the as-of date too: with no reconciliation dated after it, the
+            current residuals are the amounts open that day, read without the
+            historical probe (a report as of today or later).
         :return: SQL with columns id, move_id, company_id, partner_id,
             currency_id, due_date, invoice_date (the entry's invoice date, or
             the due date when it has none: payments, manual entries),
@@ -283,6 +288,8 @@ class AccountCollectionOpenItem(models.AbstractModel):
             amount = SQL("aml.amount_residual")
             amount_currency = SQL("aml.amount_residual_currency")
             open_filter = SQL("aml.reconciled IS NOT TRUE AND aml.amount_residual != 0")
+            if dated:
+                open_filter = SQL("%s AND aml.date <= a.day", open_filter)
         return SQL(
             """
             WITH as_of(company_id, day) AS (VALUES %(as_of_values)s),

@@ -3,6 +3,7 @@ import io
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
+from odoo.tools import SQL
 
 from odoo.addons.account_collections.engine.aging import bucket_index
 
@@ -267,6 +268,32 @@ class TestAgingReport(CollectionsCommon):
         self.assertEqual(
             self.env[action["res_model"]].search_count(action["domain"]), len(customers)
         )
+
+    def test_as_of_today_reads_the_residuals_and_leaves_out_later_entries(self):
+        """With nothing reconciled after the date, the report reads the
+        current residuals, and still leaves out entries dated later."""
+        later = self._invoice(self.acme, 77, "2026-04-30", invoice_date="2026-04-02")
+        today = self._report(date="2026-03-31")
+        today_lines = self._lines(today)
+        self.assertNotIn(later, today_lines.move_id)
+        # the same as the historical computation, line for line
+        open_items = self.env["account.collection.open.item"]
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT move_id, amount FROM (%s) items ORDER BY move_id, amount",
+                open_items._open_items_sql(
+                    open_items._as_of_dates(self.company, today.date), historical=True
+                ),
+            )
+        )
+        self.assertEqual(
+            sorted((line.move_id.id, line.amount) for line in today_lines),
+            [(move_id, float(amount)) for move_id, amount in rows],
+        )
+        # a date before the last reconciliation takes the historical path: the
+        # payments of March are ignored on 2026-02-28
+        past = self._lines(self._report())
+        self.assertNotEqual(sum(past.mapped("amount")), sum(today_lines.mapped("amount")))
 
     def test_pdf(self):
         report = self._report(user=self.collector)

@@ -256,10 +256,16 @@ class AccountCollectionAgingReport(models.TransientModel):
     def _get_labels(self):
         return self.env["res.company"]._get_collection_bucket_labels(self._get_buckets())
 
-    def _items_sql(self, partners=None):
+    def _items_sql(self, partners=None, per_customer=False):
         """SQL: the report's open items as of its date, one row each, with
         their age, bucket and people (seam 1, historical); ``partners``
-        narrows it to those customers."""
+        narrows it to those customers.
+
+        :param per_customer: one row per customer instead, summed before the
+            customer's people are looked up (once per customer, not per item):
+            ``item_count``, ``days`` (the oldest owed), ``amount`` and
+            ``bucket_sum_<n>``.
+        """
         self.ensure_one()
         self._check_options()
         open_items = self.env["account.collection.open.item"]
@@ -270,41 +276,83 @@ class AccountCollectionAgingReport(models.TransientModel):
         buckets = self._get_buckets()
         age_column = "invoice_date" if self.aged_by == "invoice_date" else "due_date"
         days = SQL("%s::date - items.%s", self.date, SQL.identifier(age_column))
-        conditions = [SQL("TRUE")]
+        item_conditions = [SQL("TRUE")]
         if self.currency_ids:
-            conditions.append(SQL("items.currency_id = ANY(%s)", self.currency_ids.ids))
+            item_conditions.append(SQL("items.currency_id = ANY(%s)", self.currency_ids.ids))
         collector = SQL(
-            "COALESCE((partner.collector_id ->> items.company_id::text)::int, partner.user_id)"
+            "COALESCE((partner.collector_id ->> source.company_id::text)::int, partner.user_id)"
         )
+        people_conditions = [SQL("TRUE")]
         if self.collector_ids:
-            conditions.append(SQL("%s = ANY(%s)", collector, self.collector_ids.ids))
+            people_conditions.append(SQL("%s = ANY(%s)", collector, self.collector_ids.ids))
         if self.salesperson_ids:
-            conditions.append(SQL("partner.user_id = ANY(%s)", self.salesperson_ids.ids))
+            people_conditions.append(SQL("partner.user_id = ANY(%s)", self.salesperson_ids.ids))
         customers = self.partner_ids.commercial_partner_id
         if partners is not None:
             customers = partners.commercial_partner_id
-        return SQL(
+        # the historical probe per line is only needed when something was
+        # reconciled after the report's date (a report of the past)
+        self.env["account.partial.reconcile"].flush_model(["max_date", "company_id"])
+        historical = bool(
+            self.env.execute_query(
+                SQL(
+                    """SELECT 1 FROM account_partial_reconcile
+                        WHERE company_id = ANY(%s) AND max_date > %s LIMIT 1""",
+                    self.company_ids.ids,
+                    self.date,
+                )
+            )
+        )
+        source = SQL(
             """
-            SELECT items.company_id, items.partner_id, items.move_id,
-                   %(collector)s AS collector_id, partner.user_id, items.currency_id,
+            SELECT items.company_id, items.partner_id, items.move_id, items.currency_id,
                    items.invoice_date, items.due_date, aged.days, aged.bucket,
                    items.amount, items.amount_currency
               FROM (%(items)s) items
-              JOIN res_partner partner ON partner.id = items.partner_id
               CROSS JOIN LATERAL (SELECT %(days)s AS days) age
               CROSS JOIN LATERAL (SELECT age.days, %(bucket_index)s AS bucket) aged
              WHERE %(conditions)s
             """,
-            collector=collector,
             items=open_items._open_items_sql(
                 open_items._as_of_dates(self.company_ids, self.date),
                 partner_ids=customers.ids or None,
-                historical=True,
+                historical=historical,
                 include_draft=not self.posted_only,
+                dated=True,
             ),
             days=days,
             bucket_index=lines._bucket_index_sql(SQL("age.days"), buckets),
-            conditions=SQL(" AND ").join(conditions),
+            conditions=SQL(" AND ").join(item_conditions),
+        )
+        if per_customer:
+            source = SQL(
+                """
+                SELECT item.company_id, item.partner_id, COUNT(*) AS item_count,
+                       COALESCE(MAX(item.days) FILTER (WHERE item.amount > 0), 0) AS days,
+                       SUM(item.amount) AS amount, %(bucket_sums)s
+                  FROM (%(items)s) item
+                 GROUP BY item.company_id, item.partner_id
+                """,
+                bucket_sums=SQL(", ").join(
+                    SQL(
+                        "SUM(CASE WHEN item.bucket = %s THEN item.amount ELSE 0 END) AS %s",
+                        position,
+                        SQL.identifier(f"bucket_sum_{position}"),
+                    )
+                    for position in range(len(lines._bucket_amount_fields()))
+                ),
+                items=source,
+            )
+        return SQL(
+            """
+            SELECT source.*, %(collector)s AS collector_id, partner.user_id
+              FROM (%(source)s) source
+              JOIN res_partner partner ON partner.id = source.partner_id
+             WHERE %(conditions)s
+            """,
+            collector=collector,
+            source=source,
+            conditions=SQL(" AND ").join(people_conditions),
         )
 
     def _compute_lines(self, partners=None):
@@ -360,10 +408,6 @@ class AccountCollectionAgingReport(models.TransientModel):
         bucket_columns = SQL(", ").join(
             SQL.identifier(name) for name in customers._bucket_amount_fields()
         )
-        bucket_sums = SQL(", ").join(
-            SQL("SUM(CASE WHEN item.bucket = %s THEN item.amount ELSE 0 END)", position)
-            for position in range(len(customers._bucket_amount_fields()))
-        )
         query = SQL(
             """
             INSERT INTO %(table)s (
@@ -371,22 +415,22 @@ class AccountCollectionAgingReport(models.TransientModel):
                 item_count, days, amount, %(bucket_columns)s,
                 create_uid, create_date, write_uid, write_date
             )
-            SELECT %(report)s, item.company_id, company.currency_id, item.partner_id,
-                   item.collector_id, item.user_id, COUNT(*),
-                   COALESCE(MAX(item.days) FILTER (WHERE item.amount > 0), 0),
-                   SUM(item.amount), %(bucket_sums)s,
+            SELECT %(report)s, customer.company_id, company.currency_id, customer.partner_id,
+                   customer.collector_id, customer.user_id, customer.item_count,
+                   customer.days, customer.amount, %(bucket_sums)s,
                    %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
-              FROM (%(items)s) item
-              JOIN res_company company ON company.id = item.company_id
-             GROUP BY item.company_id, company.currency_id, item.partner_id,
-                      item.collector_id, item.user_id
+              FROM (%(customers)s) customer
+              JOIN res_company company ON company.id = customer.company_id
             """,
             table=table,
             bucket_columns=bucket_columns,
-            bucket_sums=bucket_sums,
+            bucket_sums=SQL(", ").join(
+                SQL("customer.%s", SQL.identifier(f"bucket_sum_{position}"))
+                for position in range(len(customers._bucket_amount_fields()))
+            ),
             report=self.id,
             uid=self.env.uid,
-            items=self._items_sql(),
+            customers=self._items_sql(per_customer=True),
         )
         self.env["account.collection.open.item"]._execute_report_query(query)
         customers.invalidate_model()
