@@ -578,7 +578,7 @@ class AccountCollectionClaim(models.Model):
             claim.write({"cost_move_ids": [Command.link(move.id)], "cost_amount": 0.0})
             body = self.env._(
                 "Legal costs of %(amount)s booked: %(move)s.",
-                amount=format_amount_plain(move.amount_total, claim.currency_id),
+                amount=claim.currency_id.format(move.amount_total),
                 move=move.name,
             )
             if messages[claim]:
@@ -851,11 +851,6 @@ class AccountCollectionClaim(models.Model):
             self.env["account.move"].browse(move_ids).sudo().write(
                 {"collection_limitation_warned": limit}
             )
-
-
-def format_amount_plain(amount, currency):
-    """``amount`` with the currency's symbol, for a chatter note."""
-    return f"{currency.round(amount):.{currency.decimal_places}f} {currency.name}"
 
 
 class AccountCollectionClaimLine(models.Model):
