@@ -251,6 +251,18 @@ class TestPlacement(DunningCommon):
         self.assertEqual(remittance.state, "draft")
         self.assertFalse(remittance.move_id)
 
+    def test_remittance_in_a_locked_period_posts_at_the_first_open_date(self):
+        self.agency.commission_account_id = self.company_data["default_account_expense"]
+        placement = self._place()
+        remittance = self._remittance(placement, {self.inv_old: 100.0})
+        self.company.fiscalyear_lock_date = "2026-03-31"
+        remittance.with_user(self.manager).action_post()
+        self.assertRecordValues(
+            remittance.move_id, [{"state": "posted", "date": fields.Date.to_date("2026-04-01")}]
+        )
+        self.assertIn("first open date", str(remittance.message_ids[0].body))
+        self.assertEqual(self.inv_old.amount_residual, 1100.0)
+
     def test_recall_to_write_off(self):
         placement = self._place()
         action = placement.with_user(self.manager).action_recall_to_writeoff()
