@@ -1,13 +1,41 @@
 import datetime
+import logging
+import time
 
 from markupsafe import Markup, escape
 
-from odoo import Command, api, fields, models
+from odoo import Command, api, fields, models, modules, tools
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, split_every
+
+from . import letter_batch
+
+_logger = logging.getLogger(__name__)
 
 #: Fields that may still change once a communication has gone out.
 TECHNICAL_FIELDS = frozenset({"write_uid", "write_date"})
+
+#: Fields the letter step fills in after a communication went out: written by
+#: the service itself (superuser), never by a client.
+LETTER_STEP_FIELDS = frozenset(
+    {
+        "letter_state",
+        "letter_attempts",
+        "letter_error",
+        "mail_pending",
+        "by_letter",
+        "refusal_reason",
+        "state",
+    }
+)
+
+#: Letters rendered per wkhtmltopdf call: one call costs a start-up (about a
+#: second) and then a fraction of a second per letter, so bigger chunks are
+#: faster, while one chunk must stay far below a worker's time limit.
+LETTER_CHUNK = 50
+
+#: Rendering attempts before a letter is given up (the email then goes without).
+LETTER_MAX_ATTEMPTS = 3
 
 
 class _SummaryFormatter:
@@ -171,6 +199,27 @@ class AccountCollectionCommunication(models.Model):
         sanitize=False,
         help="The table of invoices and amounts as the customer received it.",
     )
+    letter_state = fields.Selection(
+        [
+            ("none", "No Letter"),
+            ("pending", "To Render"),
+            ("rendered", "Rendered"),
+            ("failed", "Failed"),
+        ],
+        string="Letter Status",
+        default="none",
+        required=True,
+        readonly=True,
+        help="A scheduled run renders its letters after its reminders are saved; an email "
+        "that carries the letter leaves once the letter exists.",
+    )
+    letter_attempts = fields.Integer(readonly=True, help="Times the letter was tried.")
+    letter_error = fields.Text(readonly=True, help="Why the letter could not be rendered.")
+    mail_pending = fields.Boolean(
+        string="Email Waits for Letter",
+        readonly=True,
+        help="The email goes out with the letter attached once the letter is rendered.",
+    )
     mail_state = fields.Selection(
         [("none", "No Email"), ("queued", "Queued"), ("sent", "Sent"), ("failed", "Failed")],
         string="Email Status",
@@ -178,6 +227,7 @@ class AccountCollectionCommunication(models.Model):
         help="Where the email is in the mail queue.",
     )
 
+    _letter_pending_idx = models.Index("(id) WHERE letter_state = 'pending'")
     _one_reminder_per_level_and_day = models.UniqueIndex(
         "(company_id, partner_id, level_id, date) WHERE kind = 'reminder' AND state != 'skipped'",
         "A customer gets one reminder per level and day.",
@@ -250,7 +300,15 @@ class AccountCollectionCommunication(models.Model):
     # ------------------------------------------------------------------
 
     def write(self, vals):
-        if set(vals) - TECHNICAL_FIELDS:
+        letter_step = set(vals) & LETTER_STEP_FIELDS - {"state"}
+        if letter_step and not self.env.su:
+            raise UserError(
+                self.env._("The letter and email status of a communication is set by Odoo.")
+            )
+        changed = set(vals) - TECHNICAL_FIELDS
+        if self.env.su:
+            changed -= LETTER_STEP_FIELDS
+        if changed:
             for communication in self:
                 if communication.state != "to_review":
                     raise UserError(
@@ -596,6 +654,13 @@ class AccountCollectionCommunication(models.Model):
         marks each communication sent or refused, with the reasons.
         Set-based: the number of queries does not grow with the number of
         communications, PDF rendering aside. Returns ``(sent, refused)``.
+
+        In a batch (context ``collection_defer_letters``, set by the scheduled
+        jobs; it only decides *when* letters are made, never whether) the
+        letters are not rendered here: the communications are saved with
+        their letter to render, and an email that carries the letter waits
+        for it. :meth:`_render_pending_letters` makes them after the batch
+        commits, many per call.
         """
         if not self:
             return self, self
@@ -603,7 +668,10 @@ class AccountCollectionCommunication(models.Model):
             raise UserError(self.env._("Only communications awaiting delivery can be sent."))
         gate = self.env["account.collection.gate"]
         recipients = {c.partner_id.id: c.recipient_id or c.partner_id for c in self}
-        outcome = {c.id: {"email": False, "letter": False, "reasons": []} for c in self}
+        outcome = {
+            c.id: {"email": False, "letter": False, "reasons": [], "letter_state": "none"}
+            for c in self
+        }
         for channel, wanted in (
             ("email", lambda c: c.send_email),
             ("letter", lambda c: c.send_letter),
@@ -622,7 +690,14 @@ class AccountCollectionCommunication(models.Model):
                     )
                 else:
                     outcome[communication.id][channel] = True
-        self._render_letters(outcome)
+        to_render = self.filtered(
+            lambda c: outcome[c.id]["letter"] or (outcome[c.id]["email"] and c.email_attach_letter)
+        )
+        if self.env.context.get("collection_defer_letters"):
+            for communication in to_render:
+                outcome[communication.id]["letter_state"] = "pending"
+        else:
+            to_render._render_letters(outcome)
         sent = self.filtered(
             lambda c: (
                 outcome[c.id]["email"]
@@ -631,8 +706,16 @@ class AccountCollectionCommunication(models.Model):
             )
         )
         refused = self - sent
-        sent._queue_emails(outcome)
-        sent._log_letters(outcome)
+        # an email that carries a letter still to render waits for it
+        waiting = sent.filtered(
+            lambda c: (
+                outcome[c.id]["email"]
+                and outcome[c.id]["letter_state"] == "pending"
+                and c.email_attach_letter
+            )
+        )
+        (sent - waiting)._queue_emails(outcome)
+        sent.filtered(lambda c: outcome[c.id]["letter_state"] != "pending")._log_letters(outcome)
         sent._create_activities()
         groups = {}
         for communication in self:
@@ -642,16 +725,24 @@ class AccountCollectionCommunication(models.Model):
                 result["email"],
                 result["letter"],
                 "\n".join(result["reasons"]) or False,
+                result["letter_state"] if communication in sent else "none",
+                communication in waiting,
+                result.get("letter_error", False),
             )
             groups.setdefault(key, self.browse())
             groups[key] |= communication
-        for (state, by_email, by_letter, reasons), communications in groups.items():
+        for key, communications in groups.items():
+            state, by_email, by_letter, reasons, letter_state, mail_pending, error = key
             communications.write(
                 {
                     "state": state,
                     "by_email": by_email,
                     "by_letter": by_letter,
                     "refusal_reason": reasons,
+                    "letter_state": letter_state,
+                    "letter_attempts": 1 if letter_state in ("rendered", "failed") else 0,
+                    "letter_error": error,
+                    "mail_pending": mail_pending,
                 }
             )
         self.env["account.collection.move.level"].sudo()._update_from_lines(
@@ -659,44 +750,210 @@ class AccountCollectionCommunication(models.Model):
         )
         # a level asking for a credit hold puts the customer on hold as it is sent
         self.env["account.collection.hold"]._place_for_reminders(sent)
+        if sent.filtered(lambda c: outcome[c.id]["letter_state"] == "pending"):
+            self.env.ref("account_collections.ir_cron_collection_letters")._trigger()
         return sent, refused
 
     def _render_letters(self, outcome):
-        """Render the letter PDF of each communication that prints or attaches one.
+        """Render the letters of ``self`` now (a send by hand): many per call.
 
         A letter that cannot be rendered (no PDF engine, say) is no silent
         failure: the letter channel is refused with the reason, and the email
         goes without it.
         """
-        report = self.env.ref("account_collections.action_report_collection_letter")
-        to_render = self.filtered(
-            lambda c: outcome[c.id]["letter"] or (outcome[c.id]["email"] and c.email_attach_letter)
-        )
-        vals_list = []
-        for communication in to_render:
-            try:
-                with self.env.cr.savepoint():
-                    pdf, _kind = self.env["ir.actions.report"]._render_qweb_pdf(
-                        report, communication.ids
-                    )
-            except UserError as error:
-                result = outcome[communication.id]
+        attachments, errors = self._render_letter_pdfs()
+        for communication in self:
+            result = outcome[communication.id]
+            error = errors.get(communication.id)
+            if error:
                 result["letter"] = False
+                result["letter_state"] = "failed"
+                result["letter_error"] = error
                 result["reasons"].append(
                     self.env._("Letter: could not be rendered: %(error)s", error=error)
                 )
-                continue
-            vals_list.append(
-                {
-                    "name": communication._get_report_filename() + ".pdf",
-                    "raw": pdf,
-                    "mimetype": "application/pdf",
-                    "res_model": self._name,
-                    "res_id": communication.id,
-                    "company_id": communication.company_id.id,
-                }
+            else:
+                result["letter_state"] = "rendered"
+        return attachments
+
+    def _render_letter_pdfs(self):
+        """Render the letter PDFs of ``self`` and attach them: ``(attachments, errors)``.
+
+        All of ``self`` go through one wkhtmltopdf call, split afterwards
+        (:meth:`_render_letters_together`); if that fails, each letter is
+        tried alone through Odoo's own report path, so that one bad letter
+        does not sink the others. ``errors`` is ``{communication_id: message}``.
+        """
+        if not self:
+            return self.env["ir.attachment"], {}
+        report = self.env.ref("account_collections.action_report_collection_letter")
+        Report = self.env["ir.actions.report"]
+        pdfs, errors = {}, {}
+        if self:
+            try:
+                with self.env.cr.savepoint():
+                    pdfs = self._render_letters_together(report)
+            except Exception:  # noqa: BLE001 - each letter is tried alone below
+                _logger.info("Letters failed together, rendering them one by one", exc_info=True)
+        for communication in self.filtered(lambda c: c.id not in pdfs):
+            try:
+                with self.env.cr.savepoint():
+                    pdfs[communication.id] = Report._render_qweb_pdf(report, communication.ids)[0]
+            except Exception as error:  # noqa: BLE001 - recorded on the letter, retried later
+                _logger.info("Letter %s could not be rendered: %s", communication.id, error)
+                errors[communication.id] = str(error) or error.__class__.__name__
+        attachments = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "name": communication._get_report_filename() + ".pdf",
+                        "raw": pdfs[communication.id],
+                        "mimetype": "application/pdf",
+                        "res_model": self._name,
+                        "res_id": communication.id,
+                        "company_id": communication.company_id.id,
+                    }
+                    for communication in self
+                    if communication.id in pdfs
+                ]
             )
-        return self.env["ir.attachment"].sudo().create(vals_list)
+        )
+        return attachments, errors
+
+    def _render_letters_together(self, report):
+        """``{communication_id: pdf}``: the letters of ``self`` from one
+        wkhtmltopdf call (see :mod:`.letter_batch`); ``{}`` when they cannot
+        be told apart, or in Odoo's test mode (which renders HTML)."""
+        Report = self.env["ir.actions.report"].with_context(debug=False)
+        if (
+            modules.module.current_test or tools.config["test_enable"]
+        ) and not self.env.context.get("force_report_rendering"):
+            return {}
+        if Report.get_wkhtmltopdf_state() not in ("ok", "upgrade"):
+            return {}
+        html = Report._render_qweb_html(report, self.ids, data={"report_type": "pdf"})[0]
+        bodies, html_ids, header, footer, paper_args = (
+            report.sudo().with_context(debug=False)._prepare_html(html, report_model=self._name)
+        )
+        if sorted(filter(None, html_ids)) != sorted(self.ids) or len(html_ids) != len(self):
+            return {}
+        pdf = Report._run_wkhtmltopdf(
+            [
+                letter_batch.merge_bodies(
+                    bodies, html_ids, fonts=[company.font or "Lato" for company in self.company_id]
+                )
+            ],
+            report_ref=report,
+            header=header,
+            footer=footer,
+            specific_paperformat_args=paper_args,
+        )
+        return letter_batch.split_pdf(pdf, html_ids)
+
+    def _render_pending_letters(self):
+        """Render the letters of ``self`` left to render by a batch, then send
+        what waited for them: the emails (letter attached) and the notes of
+        letters to print.
+
+        A letter that fails is noted on its communication and stays to render
+        (the next pass tries again) until :data:`LETTER_MAX_ATTEMPTS`; then it
+        is given up: its email goes without it and the letter channel is
+        refused with the reason (the communication is refused when the
+        letter was its only channel).
+        """
+        pending = self.filtered(lambda c: c.letter_state == "pending")
+        if not pending:
+            return pending
+        _attachments, errors = pending._render_letter_pdfs()
+        rendered = pending.filtered(lambda c: c.id not in errors)
+        rendered.write({"letter_state": "rendered", "letter_error": False})
+        failed = pending - rendered
+        given_up = self.browse()
+        for communication in failed:
+            attempts = communication.letter_attempts + 1
+            vals = {"letter_attempts": attempts, "letter_error": errors[communication.id]}
+            if attempts >= LETTER_MAX_ATTEMPTS:
+                given_up |= communication
+                reason = self.env._(
+                    "Letter: could not be rendered: %(error)s", error=errors[communication.id]
+                )
+                vals.update(
+                    letter_state="failed",
+                    by_letter=False,
+                    refusal_reason="\n".join(filter(None, [communication.refusal_reason, reason])),
+                )
+                if not communication.by_email:
+                    vals["state"] = "refused"
+            communication.write(vals)
+        done = rendered | given_up
+        outcome = {c.id: {"email": c.by_email, "letter": c.by_letter, "reasons": []} for c in done}
+        done.filtered("mail_pending")._queue_emails(outcome)
+        done.filtered("mail_pending").write({"mail_pending": False})
+        rendered._log_letters(outcome)
+        return done
+
+    @api.model
+    def _cron_render_letters(self):
+        """Scheduled: render the letters batches left to render, a chunk per commit.
+
+        Each chunk (:data:`LETTER_CHUNK` letters, one wkhtmltopdf call) is
+        committed as soon as it is done, and Odoo is told what remains, so a
+        worker's time limit never meets a long transaction and the next call
+        resumes where this one stopped. Several workers share the work: a
+        chunk locked by another is skipped.
+        """
+        cron = self.env["ir.cron"]
+        end_time = self.env.context.get("cron_end_time")
+        if end_time and time.monotonic() >= end_time:
+            # Odoo calls again at least ten times per pickup: past the pickup's
+            # time, hand over at once so that no pickup runs long
+            cron._commit_progress(remaining=self._count_pending_letters())
+            return
+        self = self.sudo().with_context(
+            mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True
+        )
+        # each letter is tried once per call: a letter that fails waits for the next call
+        ids = self._get_pending_letter_ids()
+        for chunk in split_every(LETTER_CHUNK, ids):
+            letters = (
+                self.browse(chunk)
+                .try_lock_for_update()
+                .filtered(lambda c: c.letter_state == "pending")
+            )
+            letters._render_pending_letters()
+            time_left = cron._commit_progress(len(chunk), remaining=self._count_pending_letters())
+            if time_left <= 0:
+                break
+        if self._count_pending_letters():
+            self.env.ref("account_collections.ir_cron_collection_letters")._trigger()
+            cron._commit_progress()
+
+    @api.model
+    def _get_pending_letter_ids(self):
+        """Ids of the communications whose letter is still to render, oldest first."""
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id FROM %s WHERE letter_state = 'pending' ORDER BY id",
+                SQL.identifier(self._table),
+            )
+        )
+        return [communication_id for (communication_id,) in rows]
+
+    @api.model
+    def _count_pending_letters(self, run=None):
+        """Letters still to render (of ``run`` only, when given)."""
+        self.flush_model(["letter_state", "run_id"])
+        [(count,)] = self.env.execute_query(
+            SQL(
+                "SELECT COUNT(*) FROM %s WHERE letter_state = 'pending' %s",
+                SQL.identifier(self._table),
+                SQL("AND run_id = %s", run.id) if run else SQL(),
+            )
+        )
+        return count
 
     def _get_letter_attachments(self):
         """``{communication_id: attachment}``: the letters rendered, one query."""

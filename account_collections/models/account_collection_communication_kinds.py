@@ -255,7 +255,7 @@ class AccountCollectionCommunication(models.Model):
             partner_ids = [partner_id for (partner_id,) in rows]
             remaining = len(partner_ids)
             service = self.with_company(company).with_context(
-                allowed_company_ids=company.ids, mail_notrack=True
+                allowed_company_ids=company.ids, mail_notrack=True, collection_defer_letters=True
             )
             for batch in split_every(STATEMENT_BATCH_SIZE, partner_ids):
                 locked = self.env["res.partner"].browse(batch).try_lock_for_update()

@@ -552,23 +552,100 @@ class TestDunningPerformance(DunningCommon):
 
 @tagged("post_install", "-at_install")
 class TestLetterFailure(DunningCommon):
-    def test_a_letter_that_cannot_be_rendered_is_refused_not_lost(self):
-        self.level_1.send_letter = True
-        customer = self._customer("No Pdf Engine")
-        self._invoice(customer, 100, "2026-01-01")
-        report_model = type(self.env["ir.actions.report"])
+    """Letters are made after the run's batch; one that fails is retried, then
+    given up: the email goes without it, nothing is lost."""
 
+    def _no_engine(self):
         def no_engine(report, *args, **kwargs):
             raise UserError(report.env._("Unable to find Wkhtmltopdf on this system."))
 
-        with patch.object(report_model, "_render_qweb_pdf", no_engine):
+        return patch.object(type(self.env["ir.actions.report"]), "_render_qweb_pdf", no_engine)
+
+    def _render_letters(self):
+        with freeze_time("2026-01-11 09:00:00"), self.enter_registry_test_mode():
+            self.env.ref("account_collections.ir_cron_collection_letters").method_direct_trigger()
+        self.env.invalidate_all()
+
+    def test_a_letter_that_cannot_be_rendered_is_retried_then_refused_not_lost(self):
+        self.level_1.write({"send_letter": True, "email_attach_letter": True})
+        customer = self._customer("No Pdf Engine")
+        self._invoice(customer, 100, "2026-01-01")
+        with self._no_engine():
+            self._run("2026-01-11")
+            reminder = self._reminders(customer)
+            # saved and sent; the letter is tried again later, the email waits for it
+            self.assertRecordValues(
+                reminder,
+                [
+                    {
+                        "state": "sent",
+                        "by_email": True,
+                        "by_letter": True,
+                        "letter_state": "pending",
+                        "letter_attempts": 1,
+                        "mail_pending": True,
+                    }
+                ],
+            )
+            self.assertIn("Wkhtmltopdf", reminder.letter_error)
+            self.assertFalse(reminder.mail_ids)
+            self._render_letters()
+        self.assertRecordValues(
+            reminder,
+            [
+                {
+                    "state": "sent",
+                    "by_email": True,
+                    "by_letter": False,
+                    "letter_state": "failed",
+                    "letter_attempts": 3,
+                    "mail_pending": False,
+                }
+            ],
+        )
+        self.assertIn("could not be rendered", reminder.refusal_reason)
+        self.assertEqual(len(reminder.mail_ids), 1)
+        self.assertFalse(reminder.mail_ids.attachment_ids)
+
+    def test_a_letter_only_reminder_whose_letter_fails_is_refused(self):
+        self.level_1.write({"send_letter": True, "send_email": False})
+        customer = self._customer("Letter Only")
+        self._invoice(customer, 100, "2026-01-01")
+        with self._no_engine():
+            self._run("2026-01-11")
+            self._render_letters()
+        reminder = self._reminders(customer)
+        self.assertRecordValues(
+            reminder, [{"state": "refused", "by_letter": False, "letter_state": "failed"}]
+        )
+        self.assertFalse(reminder.mail_ids)
+
+    def test_a_letter_that_fails_once_goes_out_with_its_email_later(self):
+        self.level_1.write({"send_letter": True, "email_attach_letter": True})
+        customer = self._customer("Flaky Engine")
+        self._invoice(customer, 100, "2026-01-01")
+        with self._no_engine():
             self._run("2026-01-11")
         reminder = self._reminders(customer)
-        self.assertEqual(reminder.state, "sent")
-        self.assertTrue(reminder.by_email)
-        self.assertFalse(reminder.by_letter)
-        self.assertIn("could not be rendered", reminder.refusal_reason)
-        self.assertFalse(reminder.mail_ids.attachment_ids)
+        self.assertFalse(reminder.mail_ids)
+        self._render_letters()
+        self.assertRecordValues(
+            reminder,
+            [{"letter_state": "rendered", "by_letter": True, "mail_pending": False}],
+        )
+        self.assertTrue(reminder.attachment_id)
+        self.assertEqual(reminder.mail_ids.attachment_ids, reminder.attachment_id)
+        self.assertFalse(reminder.refusal_reason)
+
+    def test_letter_status_is_not_writable_by_a_client(self):
+        self.level_1.send_letter = True
+        customer = self._customer("Forger")
+        self._invoice(customer, 100, "2026-01-01")
+        self._run("2026-01-11")
+        reminder = self._reminders(customer).with_user(self.manager)
+        for vals in ({"letter_state": "pending"}, {"mail_pending": True}, {"by_letter": False}):
+            with self.assertRaises(UserError):
+                reminder.write(vals)
 
 
 class TestSendService(DunningCommon):
