@@ -44,6 +44,7 @@ import cProfile
 import datetime
 import hashlib
 import io
+import json
 import os
 import pstats
 import shutil
@@ -68,6 +69,7 @@ from odoo.tools.convert import convert_file
 TARGET_EVALUATION_SECONDS = 5.0  # evaluation of 1,000,000 lines
 TARGET_CUSTOMERS_PER_SECOND = 1000.0  # execution without PDFs
 TARGET_OCA_RATIO = 20.0  # OCA time / our time
+TARGET_LETTERS_PER_SECOND = 10.0  # letters rendered by the letter job
 
 #: Every this-many-th customer gets a credit (credit note or unapplied payment).
 CREDIT_EVERY = 33
@@ -185,8 +187,12 @@ def prepare_database(args):
             say("Updating account_collections ...")
             odoo_cmd(
                 args.config,
-                "-d", args.database, "-u", "account_collections",
-                "--stop-after-init", "--no-http",
+                "-d",
+                args.database,
+                "-u",
+                "account_collections",
+                "--stop-after-init",
+                "--no-http",
             )
         return False
     say(f"Creating {args.database} as a copy of {args.template} ...")
@@ -194,7 +200,12 @@ def prepare_database(args):
     say("Updating account_collections in it ...")
     odoo_cmd(
         args.config,
-        "-d", args.database, "-u", "account_collections", "--stop-after-init", "--no-http",
+        "-d",
+        args.database,
+        "-u",
+        "account_collections",
+        "--stop-after-init",
+        "--no-http",
     )
     return True
 
@@ -299,9 +310,7 @@ def ledger_accounts(env, company):
     bank = journals.search(
         [("type", "=", "bank"), ("company_id", "=", company.id)], limit=1, order="id"
     )
-    receivable = (
-        env["res.partner"].with_company(company).new({}).property_account_receivable_id
-    )
+    receivable = env["res.partner"].with_company(company).new({}).property_account_receivable_id
     if not (sale.default_account_id and bank.default_account_id and receivable):
         sys.exit("the company needs a chart of accounts: sale and bank journals, receivable")
     return {
@@ -353,10 +362,28 @@ def insert_ledger(cr, params):
         cr,
         "res_partner",
         [
-            "id", "name", "complete_name", "commercial_company_name", "type", "active",
-            "is_company", "commercial_partner_id", "email", "email_normalized", "lang",
-            "street", "city", "zip", "country_id", "customer_rank", "supplier_rank",
-            "autopost_bills", "partner_share", "color", "message_bounce", *stamp,
+            "id",
+            "name",
+            "complete_name",
+            "commercial_company_name",
+            "type",
+            "active",
+            "is_company",
+            "commercial_partner_id",
+            "email",
+            "email_normalized",
+            "lang",
+            "street",
+            "city",
+            "zip",
+            "country_id",
+            "customer_rank",
+            "supplier_rank",
+            "autopost_bills",
+            "partner_share",
+            "color",
+            "message_bounce",
+            *stamp,
         ],
         f"""SELECT %(p0)s + k, nm, nm, nm, 'contact', TRUE,
                    TRUE, %(p0)s + k, em, em, 'en_US',
@@ -378,14 +405,40 @@ def insert_ledger(cr, params):
                    round(20 + ((i * 104729) %% 98001) / 100.0, 2) AS amount
               FROM generate_series(0::bigint, %(l)s - 1) i)"""
     move_columns = [
-        "id", "name", "journal_id", "company_id", "currency_id", "partner_id",
-        "commercial_partner_id", "invoice_partner_display_name", "state", "move_type",
-        "auto_post", "date", "invoice_date", "invoice_date_due", "sequence_prefix",
-        "sequence_number", "amount_untaxed", "amount_tax", "amount_total", "amount_residual",
-        "amount_untaxed_signed", "amount_untaxed_in_currency_signed", "amount_tax_signed",
-        "amount_total_signed", "amount_total_in_currency_signed", "amount_residual_signed",
-        "payment_state", "invoice_currency_rate", "posted_before", "checked",
-        "always_tax_exigible", "made_sequence_gap", "is_move_sent", *stamp,
+        "id",
+        "name",
+        "journal_id",
+        "company_id",
+        "currency_id",
+        "partner_id",
+        "commercial_partner_id",
+        "invoice_partner_display_name",
+        "state",
+        "move_type",
+        "auto_post",
+        "date",
+        "invoice_date",
+        "invoice_date_due",
+        "sequence_prefix",
+        "sequence_number",
+        "amount_untaxed",
+        "amount_tax",
+        "amount_total",
+        "amount_residual",
+        "amount_untaxed_signed",
+        "amount_untaxed_in_currency_signed",
+        "amount_tax_signed",
+        "amount_total_signed",
+        "amount_total_in_currency_signed",
+        "amount_residual_signed",
+        "payment_state",
+        "invoice_currency_rate",
+        "posted_before",
+        "checked",
+        "always_tax_exigible",
+        "made_sequence_gap",
+        "is_move_sent",
+        *stamp,
     ]
     insert(
         cr,
@@ -404,12 +457,36 @@ def insert_ledger(cr, params):
         params,
     )
     line_columns = [
-        "id", "move_id", "move_name", "sequence", "name", "journal_id", "company_id",
-        "company_currency_id", "currency_id", "account_id", "partner_id", "display_type",
-        "parent_state", "date", "invoice_date", "date_maturity", "debit", "credit", "balance",
-        "amount_currency", "amount_residual", "amount_residual_currency", "reconciled",
-        "quantity", "price_unit", "price_subtotal", "price_total", "discount",
-        "tax_base_amount", *stamp,
+        "id",
+        "move_id",
+        "move_name",
+        "sequence",
+        "name",
+        "journal_id",
+        "company_id",
+        "company_currency_id",
+        "currency_id",
+        "account_id",
+        "partner_id",
+        "display_type",
+        "parent_state",
+        "date",
+        "invoice_date",
+        "date_maturity",
+        "debit",
+        "credit",
+        "balance",
+        "amount_currency",
+        "amount_residual",
+        "amount_residual_currency",
+        "reconciled",
+        "quantity",
+        "price_unit",
+        "price_subtotal",
+        "price_total",
+        "discount",
+        "tax_base_amount",
+        *stamp,
     ]
     # One open receivable line per invoice (its only due line) ...
     insert(
@@ -516,16 +593,18 @@ def bench_mail_template(env):
     template = env.ref("account_collections.mail_template_reminder_1", raise_if_not_found=False)
     if template:
         return template
-    return env["mail.template"].create({
-        "name": "Bench: payment reminder",
-        "model_id": env["ir.model"]._get_id("account.collection.communication"),
-        "subject": "Payment reminder: {{ object.company_id.name }}",
-        "email_from": "{{ object.company_id.email_formatted or user.email_formatted }}",
-        "body_html": "<p>Dear <t t-out='object.partner_id.name'/>,</p>"
-        "<p t-foreach='object.line_ids' t-as='line'>"
-        "<t t-out='line.move_id.name'/>: <t t-out='line.amount_residual'/></p>",
-        "auto_delete": False,
-    })
+    return env["mail.template"].create(
+        {
+            "name": "Bench: payment reminder",
+            "model_id": env["ir.model"]._get_id("account.collection.communication"),
+            "subject": "Payment reminder: {{ object.company_id.name }}",
+            "email_from": "{{ object.company_id.email_formatted or user.email_formatted }}",
+            "body_html": "<p>Dear <t t-out='object.partner_id.name'/>,</p>"
+            "<p t-foreach='object.line_ids' t-as='line'>"
+            "<t t-out='line.move_id.name'/>: <t t-out='line.amount_residual'/></p>",
+            "auto_delete": False,
+        }
+    )
 
 
 def reload_mail_templates(env):
@@ -549,33 +628,39 @@ def configure_policy(env, company):
     if not policy:
         # The addon's standard policy data is not installed: build its equivalent.
         template = bench_mail_template(env)
-        policy = env["account.collection.policy"].create({
-            "name": "Bench standard dunning",
-            "company_id": company.id,
-            "is_default": True,
-            "level_ids": [
-                Command.create({
-                    "name": name,
-                    "days": days,
-                    "min_amount": min_amount,
-                    "min_days_since_previous": wait,
-                    "mail_template_id": template.id,
-                })
-                for name, days, min_amount, wait in (
-                    ("Friendly reminder", 7, 0, 0),
-                    ("Second reminder", 21, 0, 14),
-                    ("Final demand", 45, 50, 14),
-                    ("Notice before legal action", 75, 100, 21),
-                )
-            ],
-        })
+        policy = env["account.collection.policy"].create(
+            {
+                "name": "Bench standard dunning",
+                "company_id": company.id,
+                "is_default": True,
+                "level_ids": [
+                    Command.create(
+                        {
+                            "name": name,
+                            "days": days,
+                            "min_amount": min_amount,
+                            "min_days_since_previous": wait,
+                            "mail_template_id": template.id,
+                        }
+                    )
+                    for name, days, min_amount, wait in (
+                        ("Friendly reminder", 7, 0, 0),
+                        ("Second reminder", 21, 0, 14),
+                        ("Final demand", 45, 50, 14),
+                        ("Notice before legal action", 75, 100, 21),
+                    )
+                ],
+            }
+        )
     for level in policy.level_ids:
-        level.write({
-            "send_email": True,
-            "send_letter": False,
-            "email_attach_letter": False,
-            "mail_template_id": (level.mail_template_id or bench_mail_template(env)).id,
-        })
+        level.write(
+            {
+                "send_email": True,
+                "send_letter": False,
+                "email_attach_letter": False,
+                "mail_template_id": (level.mail_template_id or bench_mail_template(env)).id,
+            }
+        )
     return policy
 
 
@@ -590,12 +675,6 @@ def batch_size():
     return account_collection_run.BATCH_SIZE
 
 
-def evaluation_table():
-    from odoo.addons.account_collections.models import account_collection_run
-
-    return account_collection_run.EVALUATION_TABLE
-
-
 def phase_evaluation(env, company, as_of, ledger_lines, profile_dir=None):
     """Candidates, ``_evaluate`` over all of them, and the raw summary SQL."""
     cr = env.cr
@@ -608,8 +687,13 @@ def phase_evaluation(env, company, as_of, ledger_lines, profile_dir=None):
     env.invalidate_all()
     candidates_phase = Phase("a1 one-pass evaluation", "lines", batches=1)
     with measure(cr, candidates_phase):
-        candidates = run._prepare_evaluation()
-    run = run.with_context(collection_evaluation_table=evaluation_table())
+        run._prepare_evaluation()
+    cr.execute(
+        "SELECT partner_id FROM account_collection_run_customer WHERE run_id = %s"
+        " ORDER BY partner_id",
+        [run.id],
+    )
+    candidates = [partner_id for (partner_id,) in cr.fetchall()]
     candidates_phase.items = ledger_lines
     candidates_phase.note = f"{len(candidates)} candidate customers"
     say(candidates_phase.line())
@@ -645,6 +729,7 @@ def phase_evaluation(env, company, as_of, ledger_lines, profile_dir=None):
     summary_phase.items = ledger_lines
     summary_phase.note = f"{len(rows)} customer rows"
     say(summary_phase.line())
+    env["account.collection.run.customer"]._drop(run)
     run.unlink()
     cr.commit()
     return [candidates_phase, evaluate_phase, total, summary_phase], candidates
@@ -868,9 +953,21 @@ def phase_run(env, company, as_of, number, profile_dir=None):
 def http_server(args):
     """An Odoo HTTP server on 127.0.0.1:PDF_HTTP_PORT for wkhtmltopdf's assets."""
     command = [
-        sys.executable, "-m", "odoo", "-c", args.config, "-d", args.database,
-        "--http-interface", "127.0.0.1", "--http-port", str(PDF_HTTP_PORT),
-        "--max-cron-threads", "0", "--log-level", "warn",
+        sys.executable,
+        "-m",
+        "odoo",
+        "-c",
+        args.config,
+        "-d",
+        args.database,
+        "--http-interface",
+        "127.0.0.1",
+        "--http-port",
+        str(PDF_HTTP_PORT),
+        "--max-cron-threads",
+        "0",
+        "--log-level",
+        "warn",
     ]
     log = open(os.path.join(args.workdir, "pdf_server.log"), "w")  # noqa: SIM115
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
@@ -901,7 +998,12 @@ def http_server(args):
 
 
 def phase_pdf(args, env, run):
-    """Render ``--pdf`` letters, one ``_render_qweb_pdf`` call each."""
+    """Render ``--pdf`` letters the way the letter job does: ``LETTER_CHUNK``
+    letters per wkhtmltopdf call, split afterwards (rolled back at the end)."""
+    from odoo.addons.account_collections.models.account_collection_communication import (
+        LETTER_CHUNK,
+    )
+
     xmlid = "account_collections.action_report_collection_letter"
     report = env.ref(xmlid, raise_if_not_found=False)
     if not report:
@@ -918,29 +1020,267 @@ def phase_pdf(args, env, run):
         return None
     params = env["ir.config_parameter"].sudo()
     previous = params.get_param("report.url")
-    phase = Phase("c  PDF letters", "letters", batches=len(communications))
+    chunks = list(split_every(LETTER_CHUNK, communications.ids, communications.browse))
+    phase = Phase("c  PDF letters", "letters", batches=len(chunks))
     with http_server(args) as url:
         params.set_param("report.url", url)
         env.cr.commit()
         sizes = []
+        errors = {}
         try:
             with measure(env.cr, phase):
-                for communication in communications:
-                    pdf, _kind = env["ir.actions.report"]._render_qweb_pdf(
-                        report, communication.ids
-                    )
-                    sizes.append(len(pdf))
-                    if args.pdf_sample and len(sizes) == 1:
+                for chunk in chunks:
+                    attachments, failed = chunk._render_letter_pdfs()
+                    errors.update(failed)
+                    sizes += [len(attachment.raw) for attachment in attachments]
+                    if args.pdf_sample and attachments and len(sizes) == len(attachments):
                         with open(args.pdf_sample, "wb") as sample:
-                            sample.write(pdf)
+                            sample.write(attachments[0].raw)
         finally:
+            env.cr.rollback()
             params.set_param("report.url", previous or False)
             env.cr.commit()
     phase.items = len(sizes)
-    phase.note = f"{phase.seconds / max(len(sizes), 1):.2f} s per letter"
+    phase.note = (
+        f"{phase.seconds / max(len(sizes), 1):.2f} s per letter, {LETTER_CHUNK} per call; "
+        f"PDF sizes {min(sizes, default=0):,}..{max(sizes, default=0):,} bytes"
+        + (f"; {len(errors)} FAILED" if errors else "")
+    )
     say(phase.line())
-    say(f"     {phase.note}; PDF sizes {min(sizes)}..{max(sizes)} bytes")
+    say(f"     {phase.note}")
     return phase
+
+
+# ----------------------------------------------------------------------
+# Phase p: the production path
+# ----------------------------------------------------------------------
+
+#: Port of the Odoo server of the production phase.
+PRODUCTION_HTTP_PORT = 8071
+#: Lines of the server log that say a worker was killed or its job cut short.
+KILL_MARKERS = ("timeout after", "CPU time limit", "memory limit", "Killing", "killed")
+
+
+def db_query(args, dbname, sql, params=()):
+    """Rows of one query on a fresh connection (the server owns the data meanwhile)."""
+    conn = db_connect(dbname).cursor()
+    try:
+        conn.execute(sql, params)
+        rows = conn.fetchall() if conn.description else []
+        conn.commit()
+        return rows
+    finally:
+        conn.close()
+
+
+def phase_production(args, dbname):
+    """The day's dunning as production runs it: a real server with workers and
+    Odoo's default limits, the scheduled action, the shipped policy, letters.
+
+    Returns the phase and a dict of figures (also written to ``--json``).
+    """
+    dunning = "account_collections.ir_cron_collection_dunning"
+    [(dunning_id,)] = db_query(
+        args,
+        dbname,
+        "SELECT res_id FROM ir_model_data WHERE module = %s AND name = %s",
+        dunning.split("."),
+    )
+    url = f"http://127.0.0.1:{PRODUCTION_HTTP_PORT}"
+    # the shipped policy as installed; letters need the server for their CSS;
+    # the other scheduled actions wait for tomorrow so that what is timed is the run
+    db_query(
+        args,
+        dbname,
+        """INSERT INTO ir_config_parameter (key, value, create_uid, write_uid,
+                                            create_date, write_date)
+           VALUES ('report.url', %s, 1, 1, now(), now())
+           ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value""",
+        [url],
+    )
+    db_query(
+        args,
+        dbname,
+        "UPDATE ir_cron SET nextcall = now() at time zone 'UTC' + interval '1 day' WHERE id != %s",
+        [dunning_id],
+    )
+    db_query(
+        args,
+        dbname,
+        "UPDATE ir_cron SET nextcall = now() at time zone 'UTC' - interval '1 minute',"
+        " active = TRUE WHERE id = %s",
+        [dunning_id],
+    )
+    log_path = os.path.join(args.workdir, "production_server.log")
+    command = [
+        sys.executable,
+        "-m",
+        "odoo",
+        "-c",
+        args.config,
+        "-d",
+        dbname,
+        "--db-filter",
+        f"^{dbname}$",
+        "--http-interface",
+        "127.0.0.1",
+        "--http-port",
+        str(PRODUCTION_HTTP_PORT),
+        "--workers",
+        "2",
+        "--max-cron-threads",
+        "1",
+        "--log-level",
+        "info",
+    ]
+    say(f"     server: {' '.join(command[1:])} (default limits), log {log_path}")
+    phase = Phase("p  production: scheduled run with letters", "customers")
+    figures = {}
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_for_http(process, url, log_path)
+            start = time.perf_counter()
+            db_query(args, "postgres", "SELECT pg_notify('cron_trigger', %s)", [dbname])
+            run_done = letters_done = None
+            deadline = start + args.production_timeout
+            while time.perf_counter() < deadline:
+                time.sleep(1)
+                rows = db_query(
+                    args,
+                    dbname,
+                    """SELECT run.id, run.state,
+                              (SELECT COUNT(*) FROM account_collection_communication c
+                                WHERE c.run_id = run.id AND c.letter_state = 'pending')
+                         FROM account_collection_run run
+                        WHERE run.trigger = 'cron' ORDER BY run.id DESC LIMIT 1""",
+                )
+                if not rows:
+                    continue
+                _run_id, state, pending = rows[0]
+                now = time.perf_counter()
+                if state == "done" and run_done is None:
+                    run_done = now - start
+                if run_done is not None and not pending:
+                    letters_done = now - start
+                    break
+            if process.poll() is not None:
+                say("     the server stopped during the phase")
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    with open(log_path) as log:
+        lines = log.readlines()
+    killed = [line for line in lines if any(marker in line for marker in KILL_MARKERS)]
+    pickups = sum(1 for line in lines if "daily dunning run" in line and "starting" in line)
+    letter_pickups = sum(1 for line in lines if "render letters" in line and "starting" in line)
+    [(run_id, state, customers)] = db_query(
+        args,
+        dbname,
+        """SELECT id, state, customer_count FROM account_collection_run
+            WHERE trigger = 'cron' ORDER BY id DESC LIMIT 1""",
+    )
+    [(reminders, reminded, sent, to_review, rendered, failed, pending, attached)] = db_query(
+        args,
+        dbname,
+        """SELECT COUNT(*), COUNT(DISTINCT partner_id),
+                  COUNT(*) FILTER (WHERE state = 'sent'),
+                  COUNT(*) FILTER (WHERE state = 'to_review'),
+                  COUNT(*) FILTER (WHERE letter_state = 'rendered'),
+                  COUNT(*) FILTER (WHERE letter_state = 'failed'),
+                  COUNT(*) FILTER (WHERE letter_state = 'pending'),
+                  COUNT(*) FILTER (WHERE mail_pending)
+             FROM account_collection_communication WHERE run_id = %s""",
+        [run_id],
+    )
+    [(mails, mails_with_letter)] = db_query(
+        args,
+        dbname,
+        """SELECT COUNT(DISTINCT mail.id), COUNT(DISTINCT rel.message_id)
+             FROM account_collection_communication c
+             JOIN mail_message msg ON msg.collection_communication_id = c.id
+             JOIN mail_mail mail ON mail.mail_message_id = msg.id
+             LEFT JOIN message_attachment_rel rel ON rel.message_id = msg.id
+            WHERE c.run_id = %s""",
+        [run_id],
+    )
+    [(pdf_count, pdf_avg, pdf_max)] = db_query(
+        args,
+        dbname,
+        """SELECT COUNT(*), COALESCE(AVG(file_size), 0), COALESCE(MAX(file_size), 0)
+             FROM ir_attachment
+            WHERE res_model = 'account.collection.communication'
+              AND res_id IN (SELECT id FROM account_collection_communication WHERE run_id = %s)""",
+        [run_id],
+    )
+    phase.seconds = letters_done or run_done or args.production_timeout
+    phase.items = customers or 0
+    phase.batches = pickups or None
+    figures = {
+        "run_state": state,
+        "customers_evaluated": customers,
+        "reminders": reminders,
+        "customers_reminded": reminded,
+        "duplicates": reminders - reminded,
+        "sent": sent,
+        "to_review": to_review,
+        "letters_rendered": rendered,
+        "letters_failed": failed,
+        "letters_pending": pending,
+        "emails_waiting_for_letter": attached,
+        "emails_queued": mails,
+        "emails_with_letter": mails_with_letter,
+        "pdf_count": pdf_count,
+        "pdf_avg_bytes": int(pdf_avg),
+        "pdf_max_bytes": int(pdf_max),
+        "seconds_until_run_done": run_done,
+        "seconds_until_letters_done": letters_done,
+        "customers_per_second": (customers / run_done) if run_done else None,
+        "letters_per_second": (rendered / letters_done) if letters_done else None,
+        "dunning_pickups": pickups,
+        "letter_pickups": letter_pickups,
+        "killed": len(killed),
+        "killed_lines": [line.strip() for line in killed[:10]],
+    }
+    phase.note = (
+        f"run {state} after {run_done or 0:.1f} s, letters done after {letters_done or 0:.1f} s; "
+        f"{reminders} reminders to {reminded} customers ({reminders - reminded} duplicates), "
+        f"{to_review} awaiting review; letters {rendered} rendered, {failed} failed, "
+        f"{pending} pending, PDF avg {int(pdf_avg):,} B max {int(pdf_max):,} B; "
+        f"{pickups} dunning pickups, {letter_pickups} letter pickups; "
+        f"KILLED {len(killed)}"
+    )
+    say(phase.line())
+    say(f"     {phase.note}")
+    if figures["customers_per_second"]:
+        say(
+            f"     {figures['customers_per_second']:,.0f} customers/s until the run is done, "
+            f"{(figures['letters_per_second'] or 0):,.1f} letters/s until the last letter"
+        )
+    for line in killed[:5]:
+        say(f"     {line.strip()}")
+    return phase, figures
+
+
+def wait_for_http(process, url, log_path, timeout=180):
+    """Wait until the server answers on ``url``."""
+    deadline = time.time() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"the Odoo server stopped, see {log_path}")
+        try:
+            with urllib.request.urlopen(url + "/web/login", timeout=10) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if time.time() > deadline:
+            raise RuntimeError(f"the Odoo server did not answer, see {log_path}")
+        time.sleep(1)
 
 
 # ----------------------------------------------------------------------
@@ -969,7 +1309,12 @@ def install_oca(args):
     say("Installing account_credit_control ...")
     odoo_cmd(
         args.config,
-        "-d", args.database, "-i", "account_credit_control", "--stop-after-init", "--no-http",
+        "-d",
+        args.database,
+        "-i",
+        "account_credit_control",
+        "--stop-after-init",
+        "--no-http",
     )
     return Registry.new(args.database)
 
@@ -980,24 +1325,28 @@ def phase_oca(args, env, company, as_of, ledger, params):
     total_customers = ledger["customers"]
     subset = args.oca_customers if 0 < args.oca_customers < total_customers else 0
     template = env.ref("account_credit_control.email_template_credit_control_base")
-    policy = env["credit.control.policy"].create({
-        "name": "Bench policy (same steps as ours)",
-        "company_id": company.id,
-        "account_ids": [Command.set([params["receivable"]])],
-        "level_ids": [
-            Command.create({
-                "name": name,
-                "level": level,
-                "computation_mode": "net_days",
-                "delay_days": days,
-                "channel": "email",
-                "email_template_id": template.id,
-                "custom_text": name,
-                "custom_mail_text": f"<p>{name}</p>",
-            })
-            for level, name, days in OCA_LEVELS
-        ],
-    })
+    policy = env["credit.control.policy"].create(
+        {
+            "name": "Bench policy (same steps as ours)",
+            "company_id": company.id,
+            "account_ids": [Command.set([params["receivable"]])],
+            "level_ids": [
+                Command.create(
+                    {
+                        "name": name,
+                        "level": level,
+                        "computation_mode": "net_days",
+                        "delay_days": days,
+                        "channel": "email",
+                        "email_template_id": template.id,
+                        "custom_text": name,
+                        "custom_mail_text": f"<p>{name}</p>",
+                    }
+                )
+                for level, name, days in OCA_LEVELS
+            ],
+        }
+    )
     if subset:
         # Only the first ``subset`` customers follow the policy (partner-level setting).
         cr.execute(
@@ -1020,11 +1369,13 @@ def phase_oca(args, env, company, as_of, ledger, params):
             [params["receivable"], company.id],
         )
     lines = cr.fetchone()[0]
-    run = env["credit.control.run"].create({
-        "date": as_of,
-        "company_id": company.id,
-        "policy_ids": [Command.set(policy.ids)],
-    })
+    run = env["credit.control.run"].create(
+        {
+            "date": as_of,
+            "company_id": company.id,
+            "policy_ids": [Command.set(policy.ids)],
+        }
+    )
     cr.commit()
     env.invalidate_all()
     scope = f"{customers} of {total_customers} customers" if subset else "all customers"
@@ -1034,9 +1385,7 @@ def phase_oca(args, env, company, as_of, ledger, params):
     cr.commit()
     phase.items = customers
     created = len(run.line_ids)
-    phase.note = (
-        f"{lines} open receivable lines in scope, {created} credit control lines created"
-    )
+    phase.note = f"{lines} open receivable lines in scope, {created} credit control lines created"
     say(phase.line())
     say(f"     {phase.note}")
     return phase, lines
@@ -1120,6 +1469,20 @@ def main(argv=None):
         help="run OCA on the first N customers only, extrapolated (0: all)",
     )
     parser.add_argument(
+        "--production",
+        action="store_true",
+        help="also run phase p (a server with workers runs the day's dunning) on a copy",
+    )
+    parser.add_argument(
+        "--production-only",
+        action="store_true",
+        help="build the ledger and run phase p only, on the database itself",
+    )
+    parser.add_argument(
+        "--production-timeout", type=int, default=3600, help="phase p gives up after (s)"
+    )
+    parser.add_argument("--json", metavar="FILE", help="write phase p's figures there")
+    parser.add_argument(
         "--profile",
         metavar="DIR",
         help="cProfile _evaluate and run #1 into DIR (slows them down)",
@@ -1137,6 +1500,8 @@ def main(argv=None):
     )
     created = prepare_database(args)
     phases = []
+    production_db = None
+    production_copy = False
     try:
         with environment(args.database) as env:
             company = env.ref("base.main_company")
@@ -1165,47 +1530,73 @@ def main(argv=None):
             if not args.db_templates:
                 loaded = reload_mail_templates(env)
                 say(f"Mail templates reloaded from {', '.join(loaded) or 'nothing'}")
-            policy = configure_policy(env, company)
             env.cr.commit()
-            say(
-                f"Policy {policy.name!r}: levels "
-                + ", ".join(f"{lv.name} ({lv.days} d)" for lv in policy.level_ids)
-                + "; emails queued, no letter, no PDF attached"
-            )
-
-            say("\nPhase a: evaluation")
-            eval_phases, _candidates = phase_evaluation(
-                env, company, as_of, ledger_lines, args.profile
-            )
-            phases += eval_phases
-
-            say("\nPhase e: aging report as of the date")
-            aging_phases = phase_aging(env, company, as_of, ledger_lines)
-            phases += aging_phases
-
-            say("\nPhase f: limitation dates")
-            phases += phase_limitation(env, company, as_of, ledger_lines)
-
-            say("\nPhase b: full run without PDFs, twice the same day")
-            run1_phase, run1, count1 = phase_run(env, company, as_of, 1, args.profile)
-            run2_phase, _run2, count2 = phase_run(env, company, as_of, 2)
-            phases += [run1_phase, run2_phase]
-            rerun_ok = count1 == count2
-            say(
-                f"     communications after run #1: {count1}, after run #2: {count2} -> "
-                + ("no duplicate" if rerun_ok else "RERUN CREATED COMMUNICATIONS")
-            )
-
-            pdf_phase = None
-            if args.pdf > 0:
-                say(f"\nPhase c: {args.pdf} PDF letters")
-                pdf_phase = phase_pdf(args, env, run1)
-                if pdf_phase:
-                    phases.append(pdf_phase)
             params = ledger["params"]
 
+        if args.production_only:
+            production_db = args.database
+        elif args.production:
+            production_db = f"{args.database}_prod"
+            say(f"Copying the ledger to {production_db} for phase p ...")
+            Registry.delete(args.database)
+            close_db(args.database)
+            odoo_cmd(args.config, "duplicate", args.database, production_db, subcommand=["db"])
+            production_copy = True
+
+        run1_phase = rerun_ok = aging_phases = None
+        if not args.production_only:
+            with environment(args.database) as env:
+                company = env.ref("base.main_company")
+                policy = configure_policy(env, company)
+                env.cr.commit()
+                say(
+                    f"Policy {policy.name!r}: levels "
+                    + ", ".join(f"{lv.name} ({lv.days} d)" for lv in policy.level_ids)
+                    + "; emails queued, no letter, no PDF attached"
+                )
+
+                say("\nPhase a: evaluation")
+                eval_phases, _candidates = phase_evaluation(
+                    env, company, as_of, ledger_lines, args.profile
+                )
+                phases += eval_phases
+
+                say("\nPhase e: aging report as of the date")
+                aging_phases = phase_aging(env, company, as_of, ledger_lines)
+                phases += aging_phases
+
+                say("\nPhase f: limitation dates")
+                phases += phase_limitation(env, company, as_of, ledger_lines)
+
+                say("\nPhase b: full run without PDFs, twice the same day")
+                run1_phase, run1, count1 = phase_run(env, company, as_of, 1, args.profile)
+                run2_phase, _run2, count2 = phase_run(env, company, as_of, 2)
+                phases += [run1_phase, run2_phase]
+                rerun_ok = count1 == count2
+                say(
+                    f"     communications after run #1: {count1}, after run #2: {count2} -> "
+                    + ("no duplicate" if rerun_ok else "RERUN CREATED COMMUNICATIONS")
+                )
+
+                if args.pdf > 0:
+                    say(f"\nPhase c: {args.pdf} PDF letters")
+                    pdf_phase = phase_pdf(args, env, run1)
+                    if pdf_phase:
+                        phases.append(pdf_phase)
+
+        production = None
+        if production_db:
+            say(f"\nPhase p: the production path on {production_db}")
+            Registry.delete(production_db)
+            close_db(production_db)
+            production_phase, production = phase_production(args, production_db)
+            phases.append(production_phase)
+            if args.json:
+                with open(args.json, "w") as file:
+                    json.dump(production, file, indent=2)
+
         oca_phase = None
-        if args.oca:
+        if args.oca and not args.production_only:
             say("\nPhase d: OCA account_credit_control")
             registry = install_oca(args)
             with environment(args.database, registry) as env:
@@ -1215,29 +1606,50 @@ def main(argv=None):
 
         say("\nSummary")
         print_table(phases)
-        evaluation = next(p for p in phases if p.name.startswith("a  "))
-        eval_scaled = evaluation.seconds * 1_000_000 / max(ledger_lines, 1)
         say("\nTargets")
         scaled = "" if ledger_lines >= 1_000_000 else ", extrapolated linearly"
-        say(
-            f"  evaluation of 1,000,000 lines <= {TARGET_EVALUATION_SECONDS:.0f} s: "
-            f"{evaluation.seconds:.2f} s for {ledger_lines:,} lines "
-            f"(= {eval_scaled:.2f} s per 1M lines{scaled}) -> "
-            f"{verdict(eval_scaled <= TARGET_EVALUATION_SECONDS)}"
-        )
-        say(
-            f"  execution without PDFs >= {TARGET_CUSTOMERS_PER_SECOND:.0f} customers/s: "
-            f"{run1_phase.rate:,.0f} customers/s (run #1) -> "
-            f"{verdict(run1_phase.rate >= TARGET_CUSTOMERS_PER_SECOND)}"
-        )
-        say(f"  second run the same day creates nothing: {verdict(rerun_ok)}")
-        aging_seconds = sum(phase.seconds for phase in aging_phases)
-        aging_scaled = aging_seconds * 1_000_000 / max(ledger_lines, 1)
-        say(
-            f"  aging report of 1,000,000 lines in a few seconds: {aging_seconds:.2f} s for "
-            f"{ledger_lines:,} lines (= {aging_scaled:.2f} s per 1M lines{scaled}), "
-            f"{sum(phase.queries for phase in aging_phases)} queries"
-        )
+        if run1_phase:
+            evaluation = next(p for p in phases if p.name.startswith("a1"))
+            eval_scaled = evaluation.seconds * 1_000_000 / max(ledger_lines, 1)
+            say(
+                f"  evaluation of 1,000,000 lines <= {TARGET_EVALUATION_SECONDS:.0f} s: "
+                f"{evaluation.seconds:.2f} s for {ledger_lines:,} lines "
+                f"(= {eval_scaled:.2f} s per 1M lines{scaled}) -> "
+                f"{verdict(eval_scaled <= TARGET_EVALUATION_SECONDS)}"
+            )
+            say(
+                f"  execution without PDFs >= {TARGET_CUSTOMERS_PER_SECOND:.0f} customers/s: "
+                f"{run1_phase.rate:,.0f} customers/s (run #1) -> "
+                f"{verdict(run1_phase.rate >= TARGET_CUSTOMERS_PER_SECOND)}"
+            )
+            say(f"  second run the same day creates nothing: {verdict(rerun_ok)}")
+            aging_seconds = sum(phase.seconds for phase in aging_phases)
+            aging_scaled = aging_seconds * 1_000_000 / max(ledger_lines, 1)
+            say(
+                f"  aging report of 1,000,000 lines in a few seconds: {aging_seconds:.2f} s "
+                f"for {ledger_lines:,} lines (= {aging_scaled:.2f} s per 1M lines{scaled}), "
+                f"{sum(phase.queries for phase in aging_phases)} queries"
+            )
+        if production:
+            say(
+                "  production: run done, every letter rendered, nothing killed: "
+                + verdict(
+                    production["run_state"] == "done"
+                    and not production["letters_pending"]
+                    and not production["letters_failed"]
+                    and not production["killed"]
+                    and not production["duplicates"]
+                )
+            )
+            say(
+                f"  production letters >= {TARGET_LETTERS_PER_SECOND:.0f}/s and < 100 KB: "
+                f"{(production['letters_per_second'] or 0):.1f}/s, "
+                f"max {production['pdf_max_bytes']:,} B -> "
+                + verdict(
+                    (production["letters_per_second"] or 0) >= TARGET_LETTERS_PER_SECOND
+                    and production["pdf_max_bytes"] < 100_000
+                )
+            )
         if oca_phase:
             ours = run1_phase.seconds / max(run1_phase.items, 1)
             theirs = oca_phase.seconds / max(oca_phase.items, 1)
@@ -1256,6 +1668,10 @@ def main(argv=None):
                     f"ledger: {theirs * ledger['customers']:.0f} s"
                 )
     finally:
+        if production_copy and not args.keep:
+            Registry.delete(production_db)
+            close_db(production_db)
+            odoo_cmd(args.config, "drop", production_db, subcommand=["db"])
         if created and not args.keep:
             drop_database(args)
         elif created:
