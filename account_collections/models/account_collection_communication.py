@@ -906,7 +906,7 @@ class AccountCollectionCommunication(models.Model):
         """
         cron = self.env["ir.cron"]
         end_time = self.env.context.get("cron_end_time")
-        if end_time and time.monotonic() >= end_time:
+        if end_time is not None and time.monotonic() >= end_time:
             # Odoo calls again at least ten times per pickup: past the pickup's
             # time, hand over at once so that no pickup runs long
             cron._commit_progress(remaining=self._count_pending_letters())

@@ -165,7 +165,7 @@ class AccountCollectionRun(models.Model):
     def _cron_time_is_up(self):
         """Whether this scheduled pickup has used its time (always False outside a cron)."""
         end_time = self.env.context.get("cron_end_time")
-        return bool(end_time) and time.monotonic() >= end_time
+        return end_time is not None and time.monotonic() >= end_time
 
     @api.model
     def _wake_up_cron(self):

@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
+from ..models import account_collection_run as run_module
 from .common import DunningCommon
 
 
@@ -427,6 +428,96 @@ class TestDunningCron(DunningCommon):
         communications = self._communications()
         self.assertEqual(len(communications), 3)
         self.assertEqual(communications.partner_id, self.customers)
+
+    def _cron_run(self, day="2026-03-31"):
+        with freeze_time(day):
+            return self.env["account.collection.run"].create(
+                {"company_id": self.company.id, "date": day, "trigger": "cron"}
+            )
+
+    def _out_of_time(self, reported):
+        """Every commit of progress says the pickup's time is up (and records it)."""
+
+        def commit_progress(cron, processed=0, *, remaining=None, deactivate=False):
+            reported.append(remaining)
+            return 0
+
+        return patch.object(type(self.env["ir.cron"]), "_commit_progress", commit_progress)
+
+    def test_each_pickup_advances_and_the_run_is_done_with_its_last_batch(self):
+        """Out of time after every step: each call goes one step further, Odoo is
+        told there is work left until the run is really done (a last batch
+        ending after the pickup's time no longer leaves the run In Progress)."""
+        run = self._cron_run()
+        reported, results, counts = [], [], []
+        with (
+            freeze_time("2026-03-31 08:00:00"),
+            patch.object(run_module, "BATCH_SIZE", 1),
+            self._out_of_time(reported),
+        ):
+            for _call in range(6):
+                results.append(run._execute(commit=True))
+                counts.append(len(self._communications()))
+                if results[-1]:
+                    break
+        self.assertEqual(results, [False, False, False, False, True])
+        self.assertEqual(counts, [0, 1, 2, 3, 3])
+        self.assertEqual(reported, [4, 3, 2, 1, 0])
+        self.assertEqual(run.state, "done")
+        self.assertEqual(run.customer_count, 3)
+        self.assertIn("Dunning run done", run.message_ids[0].body)
+        self.assertIn("3 sent", run.message_ids[0].body)
+
+    def test_a_lost_work_list_is_evaluated_again_without_duplicates(self):
+        """A crash empties the unlogged work list: the run evaluates again and
+        reminds nobody twice."""
+        run = self._cron_run()
+        with (
+            freeze_time("2026-03-31 08:00:00"),
+            patch.object(run_module, "BATCH_SIZE", 1),
+            self._out_of_time([]),
+        ):
+            run._execute(commit=True)
+            run._execute(commit=True)
+            self.assertEqual(len(self._communications()), 1)
+            self.env.cr.execute("DELETE FROM account_collection_run_customer")
+            while not run._execute(commit=True):
+                pass
+        self.assertEqual(run.state, "done")
+        communications = self._communications()
+        self.assertEqual(len(communications), 3)
+        self.assertEqual(communications.partner_id, self.customers)
+
+    def test_the_cron_hands_over_when_its_time_is_up(self):
+        """Called again past the pickup's time, the job does nothing and asks
+        to be called again at once."""
+        run = self._cron_run()
+        reported = []
+        with freeze_time("2026-03-31 08:00:00"), self._out_of_time(reported):
+            self.env["account.collection.run"].with_context(cron_end_time=0)._cron_run_dunning()
+        self.assertEqual(run.state, "draft")
+        self.assertEqual(reported[0], 1)
+        self.assertTrue(self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.cron.id)]))
+
+    def test_an_earlier_run_left_in_progress_is_closed_by_today_s_run(self):
+        earlier = self._cron_run("2026-03-30")
+        with (
+            freeze_time("2026-03-30 08:00:00"),
+            patch.object(run_module, "BATCH_SIZE", 1),
+            self._out_of_time([]),
+        ):
+            earlier._execute(commit=True)
+            earlier._execute(commit=True)
+        self.assertEqual(earlier.state, "in_progress")
+        self._trigger()
+        self.assertEqual(earlier.state, "done")
+        self.assertIn("not reached", " ".join(earlier.message_ids.mapped("body")))
+        today = self.env["account.collection.run"].search(
+            [("company_id", "=", self.company.id), ("date", "=", "2026-03-31")]
+        )
+        self.assertEqual(today.state, "done")
+        self.assertEqual(len(self._communications()), 3)
+        self.assertFalse(self.env["account.collection.run.customer"]._count_todo(earlier | today))
 
 
 @tagged("post_install", "-at_install")
