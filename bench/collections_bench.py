@@ -1061,6 +1061,21 @@ PRODUCTION_HTTP_PORT = 8071
 KILL_MARKERS = ("timeout after", "CPU time limit", "memory limit", "Killing", "killed")
 
 
+def odoo_launcher(workdir):
+    """A script that starts Odoo, for servers with workers.
+
+    The prefork server starts its long-polling process as ``python3
+    sys.argv[0] gevent ...``: under ``python3 -m odoo`` that is Odoo's
+    ``__main__.py``, which cannot run as a script, and the server would spawn
+    it again and again (a dozen Python starts a second). A real script avoids
+    that, as ``odoo-bin`` does.
+    """
+    path = os.path.join(workdir, ".odoo-launcher.py")
+    with open(path, "w") as file:
+        file.write("from odoo.cli.command import main\n\nmain()\n")
+    return path
+
+
 def db_query(args, dbname, sql, params=()):
     """Rows of one query on a fresh connection (the server owns the data meanwhile)."""
     conn = db_connect(dbname).cursor()
@@ -1113,27 +1128,12 @@ def phase_production(args, dbname):
     )
     log_path = os.path.join(args.workdir, "production_server.log")
     command = [
-        sys.executable,
-        "-m",
-        "odoo",
-        "-c",
-        args.config,
-        "-d",
-        dbname,
-        "--db-filter",
-        f"^{dbname}$",
-        "--http-interface",
-        "127.0.0.1",
-        "--http-port",
-        str(PRODUCTION_HTTP_PORT),
-        "--workers",
-        "2",
-        "--max-cron-threads",
-        "1",
-        "--log-level",
-        "info",
-    ]
-    say(f"     server: {' '.join(command[1:])} (default limits), log {log_path}")
+        sys.executable, odoo_launcher(args.workdir), "-c", args.config, "-d", dbname,
+        "--db-filter", f"^{dbname}$", "--http-interface", "127.0.0.1",
+        "--http-port", str(PRODUCTION_HTTP_PORT), "--workers", "2",
+        "--max-cron-threads", str(args.cron_threads), "--log-level", "info",
+    ]  # fmt: skip
+    say(f"     server: odoo {' '.join(command[2:])} (default limits), log {log_path}")
     phase = Phase("p  production: scheduled run with letters", "customers")
     figures = {}
     with open(log_path, "w") as log:
@@ -1482,6 +1482,9 @@ def main(argv=None):
         "--production-timeout", type=int, default=3600, help="phase p gives up after (s)"
     )
     parser.add_argument("--json", metavar="FILE", help="write phase p's figures there")
+    parser.add_argument(
+        "--cron-threads", type=int, default=1, help="phase p's --max-cron-threads (default 1)"
+    )
     parser.add_argument(
         "--profile",
         metavar="DIR",
