@@ -1,7 +1,7 @@
 {
     "name": "Collections",
     "summary": "Receivables overview, aging and credit collection for customers",
-    "version": "19.0.1.2.0",
+    "version": "19.0.1.3.0",
     "category": "Accounting/Accounting",
     "author": "account_collections developers",
     "website": "https://github.com/account-collections/account_collections",

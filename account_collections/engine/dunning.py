@@ -128,6 +128,53 @@ def decide(
     )
 
 
+def catch_up(
+    levels: Sequence[Level],
+    invoices: Sequence[Invoice],
+    as_of: datetime.date,
+) -> Decision:
+    """Decide one customer's first reminder when dunning starts over an existing ledger.
+
+    Climbing one level at a time would remind a debtor a year late
+    "friendly", then take weeks of waiting times to reach the final demand.
+    On a catch-up, an invoice that never reached a level takes the highest
+    level its days overdue and the customer's overdue total allow, waiting
+    times ignored (nothing was sent before, so there is nothing to wait
+    after); an invoice that holds a level climbs as :func:`decide` says.
+    """
+    levels = sort_levels(levels)
+    by_key = {level.key: level for level in levels}
+    rank = {level.key: index for index, level in enumerate(levels)}
+    overdue_total = sum(inv.amount for inv in invoices if inv.days_overdue > 0)
+    invoice_levels: dict[int, int] = {}
+    advanced = []
+    for invoice in invoices:
+        if invoice.level in by_key:
+            reached = _climb(levels, rank[invoice.level], invoice, as_of, overdue_total)
+            invoice_levels[invoice.key] = (reached or by_key[invoice.level]).key
+        else:
+            eligible = [
+                level
+                for level in levels
+                if invoice.days_overdue >= level.days and overdue_total >= level.min_amount
+            ]
+            reached = eligible[-1] if eligible else None
+            if reached is not None:
+                invoice_levels[invoice.key] = reached.key
+        if reached is not None:
+            advanced.append(invoice.key)
+    if not advanced:
+        return Decision(level=None, invoice_levels=invoice_levels)
+    top = max(invoice_levels.values(), key=rank.__getitem__)
+    listed = tuple(inv.key for inv in invoices if inv.days_overdue > 0 or inv.key in invoice_levels)
+    return Decision(
+        level=by_key[top],
+        invoice_levels=invoice_levels,
+        advanced=tuple(advanced),
+        listed=listed,
+    )
+
+
 def repeat_current(levels: Sequence[Level], invoices: Sequence[Invoice]) -> Decision:
     """A reminder at the customer's current level, for a reminder sent by hand.
 

@@ -66,6 +66,17 @@ class AccountCollectionRun(models.Model):
         required=True,
         tracking=True,
     )
+    catch_up = fields.Boolean(
+        string="Catch-up",
+        compute="_compute_catch_up",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="Each customer starts at the level its oldest overdue invoice has reached "
+        "(waiting times ignored), instead of climbing one level at a time, and every "
+        "reminder waits for review before anything leaves. The first run of a company is "
+        "a catch-up.",
+    )
     evaluated = fields.Boolean(
         readonly=True, copy=False, help="The customers to remind are chosen and kept."
     )
@@ -96,6 +107,14 @@ class AccountCollectionRun(models.Model):
                 date=run.date and fields.Date.to_string(run.date),
                 company=run.company_id.name,
             )
+
+    @api.depends("company_id")
+    def _compute_catch_up(self):
+        for run in self:
+            if run.state == "draft" or not run.id:
+                run.catch_up = not run.company_id.collection_dunning_started
+            else:
+                run.catch_up = run.catch_up
 
     @api.depends("communication_ids.state", "communication_ids.letter_state")
     def _compute_counts(self):
@@ -226,6 +245,20 @@ class AccountCollectionRun(models.Model):
         pending = Communication.search([("run_id", "=", self.id), ("letter_state", "=", "pending")])
         pending._render_pending_letters()
 
+    def action_open_review(self):
+        """The run's reminders awaiting review, grouped by level: approve or skip them."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_collections.action_account_collection_communication_review"
+        )
+        action["domain"] = [("run_id", "=", self.id)]
+        action["context"] = {
+            "create": False,
+            "search_default_to_review": 1,
+            "search_default_group_level": 1,
+        }
+        return action
+
     def action_print_letters(self):
         """All letters of the run as one PDF, to print and post."""
         self.ensure_one()
@@ -318,6 +351,8 @@ class AccountCollectionRun(models.Model):
         self.ensure_one()
         self.env["account.collection.run.customer"]._drop(self)
         self.state = "done"
+        if not self.company_id.collection_dunning_started:
+            self.company_id.sudo().collection_dunning_started = True
         self.message_post(body=self._get_summary_message())
 
     def _get_summary_message(self):
@@ -353,6 +388,13 @@ class AccountCollectionRun(models.Model):
             )
         if not lines:
             lines.append(self.env._("Nobody to remind."))
+        if self.catch_up and self.review_count:
+            lines.append(
+                self.env._(
+                    "Catch-up: each customer starts at the level its lateness has reached; "
+                    "nothing leaves before the reminders are approved (Review Reminders)."
+                )
+            )
         if self.error_count:
             lines.append(self.env._("%(count)s customers failed.", count=self.error_count))
         letters = Communication._count_pending_letters(self)
@@ -536,7 +578,8 @@ class AccountCollectionRun(models.Model):
                 continue
             levels = levels_by_policy[policy]
             invoices = invoices_by_partner[partner.id]
-            decision = dunning.decide(levels, invoices, self.date)
+            decide = dunning.catch_up if self.catch_up else dunning.decide
+            decision = decide(levels, invoices, self.date)
             if not decision.level and include_current:
                 decision = dunning.repeat_current(levels, invoices)
             if (
@@ -618,7 +661,8 @@ class AccountCollectionRun(models.Model):
         communications = self.env["account.collection.communication"]._create_reminders(
             self, partners, decisions
         )
-        communications.filtered(lambda c: not c.level_id.review_required).sudo()._deliver()
+        if not self.catch_up:
+            communications.filtered(lambda c: not c.level_id.review_required).sudo()._deliver()
         return communications
 
 

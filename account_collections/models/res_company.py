@@ -12,6 +12,12 @@ class ResCompany(models.Model):
         default=True,
         help="Remind overdue customers every day, by the scheduled action.",
     )
+    collection_dunning_started = fields.Boolean(
+        string="Dunning Started",
+        help="Dunning has run for this company. Until then, its next run is a catch-up: each "
+        "customer starts at the level its lateness has reached, and the reminders wait for "
+        "review.",
+    )
     collection_statement_auto = fields.Boolean(
         string="Monthly Statements",
         help="On the first days of each month, email last month's statement of account "

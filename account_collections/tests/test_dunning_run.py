@@ -809,3 +809,69 @@ class TestSendService(DunningCommon):
         with self.assertRaises(UserError):
             communications._send([self._vals(customer, mail_template_id=False)])
         self.assertFalse(communications.search([("partner_id", "=", customer.id)]))
+
+
+@tagged("post_install", "-at_install")
+class TestCatchUp(DunningCommon):
+    """The first run over an existing ledger: customers start at the level their
+    lateness has reached, and nothing leaves before a manager has reviewed it."""
+
+    def test_the_first_run_starts_customers_at_their_level_and_waits_for_review(self):
+        self.company.collection_dunning_started = False
+        late = self._customer("Year Late")
+        self._invoice(late, 900, "2025-03-01")
+        recent = self._customer("Recent")
+        self._invoice(recent, 100, "2026-03-15")
+        run = self._run("2026-03-31")
+        self.assertTrue(run.catch_up)
+        self.assertEqual(run.state, "done")
+        reminders = self._reminders(late) + self._reminders(recent)
+        self.assertRecordValues(
+            reminders,
+            [
+                {"level_id": self.level_3.id, "state": "to_review"},
+                {"level_id": self.level_1.id, "state": "to_review"},
+            ],
+        )
+        self.assertFalse(reminders.mail_ids)
+        self.assertTrue(self.company.collection_dunning_started)
+        self.assertIn("Final demand: 1 awaiting review", run.message_ids[0].body)
+        self.assertIn("Catch-up", run.message_ids[0].body)
+        # the preview: the run's reminders awaiting review, grouped by level
+        action = run.with_user(self.manager).action_open_review()
+        self.assertEqual(action["context"]["search_default_group_level"], 1)
+        self.assertEqual(
+            self.env["account.collection.communication"].search(action["domain"]), reminders
+        )
+        # approved, they go out; the next run climbs level by level again
+        with freeze_time("2026-03-31"):
+            reminders.with_user(self.manager).action_approve()
+        self.assertEqual(reminders.mapped("state"), ["sent", "sent"])
+        self.assertEqual(len(reminders.mail_ids), 2)
+        next_run = self._run("2026-04-01")
+        self.assertFalse(next_run.catch_up)
+        self.assertEqual(len(self._reminders(late)), 1)
+        self.assertEqual(len(self._reminders(recent)), 1)
+
+    def test_a_run_by_level_climbs_one_step_even_for_a_late_debtor(self):
+        late = self._customer("Year Late Too")
+        self._invoice(late, 900, "2025-03-01")
+        run = self._run("2026-03-31")
+        self.assertFalse(run.catch_up)
+        self.assertRecordValues(
+            self._reminders(late), [{"level_id": self.level_1.id, "state": "sent"}]
+        )
+
+    def test_a_manager_can_ask_for_a_catch_up(self):
+        late = self._customer("Asked Catch-up")
+        self._invoice(late, 900, "2025-03-01")
+        with freeze_time("2026-03-31"):
+            run = (
+                self.env["account.collection.run"]
+                .with_user(self.manager)
+                .create({"company_id": self.company.id, "date": "2026-03-31", "catch_up": True})
+            )
+            run.action_run()
+        self.assertRecordValues(
+            self._reminders(late), [{"level_id": self.level_3.id, "state": "to_review"}]
+        )

@@ -3,7 +3,7 @@ import datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.dunning import Invoice, Level, decide, next_level, sort_levels
+from engine.dunning import Invoice, Level, catch_up, decide, next_level, sort_levels
 
 D = datetime.date
 LEVELS = [
@@ -109,3 +109,50 @@ def test_each_invoice_moves_at_most_one_level(batch):
         assert set(decision.advanced) <= set(decision.listed)
     else:
         assert not decision.advanced
+
+
+def test_catch_up_starts_a_late_debtor_at_the_level_its_lateness_has_reached():
+    today = D(2026, 6, 1)
+    old = Invoice(1, 365, 400_00)  # a year late: the last level, no waiting
+    recent = Invoice(2, 12, 100_00)  # second level's days reached
+    decision = catch_up(LEVELS, [old, recent], today)
+    assert decision.level.key == 4
+    assert decision.invoice_levels == {1: 4, 2: 2}
+    assert set(decision.advanced) == {1, 2}
+    assert decision.listed == (1, 2)
+    # the same customer climbing one level at a time starts friendly
+    assert decide(LEVELS, [old, recent], today).level.key == 1
+
+
+def test_catch_up_keeps_the_minimum_amount():
+    small = Invoice(1, 45, 50_00)  # level 3 needs 100.00 overdue
+    assert catch_up(LEVELS, [small], D(2026, 6, 1)).level.key == 2
+
+
+def test_catch_up_of_an_invoice_with_a_level_climbs_one_step_with_its_wait():
+    today = D(2026, 6, 1)
+    reminded = Invoice(1, 200, 500_00, level=2, level_date=today - datetime.timedelta(days=3))
+    assert catch_up(LEVELS, [reminded], today).level is None  # level 3 waits 14 days
+    later = reminded._replace(level_date=today - datetime.timedelta(days=20))
+    assert catch_up(LEVELS, [later], today).invoice_levels == {1: 3}
+
+
+@given(invoices)
+def test_catch_up_never_goes_beyond_what_the_days_and_amount_allow(batch):
+    today = D(2026, 2, 1)
+    order = [level.key for level in sort_levels(LEVELS)]
+    levels = {level.key: level for level in LEVELS}
+    overdue = sum(inv.amount for inv in batch if inv.days_overdue > 0)
+    decision = catch_up(LEVELS, batch, today)
+    for invoice in batch:
+        reached = decision.invoice_levels.get(invoice.key)
+        if invoice.level is None and reached:
+            level = levels[reached]
+            assert invoice.days_overdue >= level.days and overdue >= level.min_amount
+            higher = order[order.index(reached) + 1 :]
+            assert all(
+                invoice.days_overdue < levels[key].days or overdue < levels[key].min_amount
+                for key in higher
+            )
+    if decision.level:
+        assert decision.level.key == max(decision.invoice_levels.values(), key=order.index)
