@@ -1533,6 +1533,9 @@ def main(argv=None):
             if not args.db_templates:
                 loaded = reload_mail_templates(env)
                 say(f"Mail templates reloaded from {', '.join(loaded) or 'nothing'}")
+            # the day's run of a company that has run dunning before (a first
+            # run is a catch-up whose reminders wait for review)
+            env["res.company"].search([]).collection_dunning_started = True
             env.cr.commit()
             params = ledger["params"]
 

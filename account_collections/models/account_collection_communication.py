@@ -690,6 +690,9 @@ class AccountCollectionCommunication(models.Model):
                     )
                 else:
                     outcome[communication.id][channel] = True
+        self._add_hold_paragraph(
+            self.filtered(lambda c: outcome[c.id]["email"] or outcome[c.id]["letter"])
+        )
         to_render = self.filtered(
             lambda c: outcome[c.id]["letter"] or (outcome[c.id]["email"] and c.email_attach_letter)
         )
@@ -753,6 +756,23 @@ class AccountCollectionCommunication(models.Model):
         if sent.filtered(lambda c: outcome[c.id]["letter_state"] == "pending"):
             self.env.ref("account_collections.ir_cron_collection_letters")._trigger()
         return sent, refused
+
+    def _add_hold_paragraph(self, reachable):
+        """Reminders that put their customer on hold say so (in the email and the
+        letter): the customer gets one message that day, not a reminder and a
+        separate hold notice."""
+        Hold = self.env["account.collection.hold"]
+        for communication in Hold._reminders_telling_the_hold(reachable):
+            paragraph = Markup("<p><strong>%s</strong></p>") % Hold._get_reminder_hold_text(
+                communication.partner_id
+            )
+            # the letter prints the level's text, the email the invoice summary
+            communication.write(
+                {
+                    "body_text": (communication.body_text or Markup()) + paragraph,
+                    "summary_html": (communication.summary_html or Markup()) + paragraph,
+                }
+            )
 
     def _render_letters(self, outcome):
         """Render the letters of ``self`` now (a send by hand): many per call.

@@ -76,6 +76,13 @@ class AccountCollectionHold(models.Model):
     communication_ids = fields.One2many(
         "account.collection.communication", "hold_id", string="Notices", readonly=True
     )
+    notice_reminder_id = fields.Many2one(
+        "account.collection.communication",
+        string="Told in Reminder",
+        readonly=True,
+        help="The reminder that put the customer on hold and told it so: no separate "
+        "notice went out that day.",
+    )
 
     _one_hold_per_cause = models.UniqueIndex(
         "(company_id, partner_id, reason_type) WHERE state = 'active'",
@@ -117,6 +124,8 @@ class AccountCollectionHold(models.Model):
         """Place holds; the customers newly on hold get a notice, salespeople a task."""
         if not self.env.su and not self._is_manager():
             raise UserError(self.env._("Only collections managers can put a customer on hold."))
+        if not self.env.su and any(vals.get("notice_reminder_id") for vals in vals_list):
+            raise UserError(self.env._("Only the dunning run links a hold to its reminder."))
         partner_ids = {vals.get("partner_id") for vals in vals_list}
         companies = {vals.get("company_id") or self.env.company.id for vals in vals_list}
         held_before = self._get_held_keys(companies, partner_ids)
@@ -198,7 +207,8 @@ class AccountCollectionHold(models.Model):
                 first.setdefault(key, hold)
         newly = self.browse([hold.id for hold in first.values()])
         self._notify_salespeople(released=False)
-        newly._send_notices("hold_notice")
+        # a hold placed by a reminder was told in that reminder: one message a day
+        newly.filtered(lambda hold: not hold.notice_reminder_id)._send_notices("hold_notice")
 
     def _notify_salespeople(self, released):
         """A note on the customer and a to-do for its salesperson (else its collector)."""
@@ -540,6 +550,7 @@ class AccountCollectionHold(models.Model):
             ]
         )
         held = {(hold.company_id.id, hold.partner_id.id) for hold in active}
+        telling = self._reminders_telling_the_hold(reminders)
         vals_list = []
         for reminder in reminders:
             key = (reminder.company_id.id, reminder.partner_id.id)
@@ -557,6 +568,7 @@ class AccountCollectionHold(models.Model):
                     ),
                     "level_id": reminder.level_id.id,
                     "placed_by_id": self.env.user.id,
+                    "notice_reminder_id": reminder.id if reminder in telling else False,
                 }
             )
         if not vals_list:
@@ -565,6 +577,35 @@ class AccountCollectionHold(models.Model):
             self.sudo()
             .with_context(mail_create_nosubscribe=True, mail_notrack=True)
             .create(vals_list)
+        )
+
+    @api.model
+    def _reminders_telling_the_hold(self, reminders):
+        """The reminders among ``reminders`` that put their customer on hold (their
+        level asks for it and no level hold is active yet): they say so themselves,
+        instead of a separate hold notice the same day."""
+        reminders = reminders.filtered(lambda c: c.kind == "reminder" and c.level_id.credit_hold)
+        if not reminders:
+            return reminders
+        active = self.sudo().search(
+            [
+                ("partner_id", "in", reminders.partner_id.ids),
+                ("company_id", "in", reminders.company_id.ids),
+                ("state", "=", "active"),
+                ("reason_type", "=", "dunning_level"),
+            ]
+        )
+        held = {(hold.company_id.id, hold.partner_id.id) for hold in active}
+        return reminders.filtered(lambda c: (c.company_id.id, c.partner_id.id) not in held)
+
+    @api.model
+    def _get_reminder_hold_text(self, partner):
+        """The paragraph a reminder adds when it puts the customer on hold, in the
+        customer's language (plain text: the caller escapes it)."""
+        env = self.with_context(lang=partner.lang or self.env.lang).env
+        return env._(
+            "Your account is now on credit hold: until the overdue balance below is settled, "
+            "we cannot accept new orders on credit."
         )
 
     @api.model

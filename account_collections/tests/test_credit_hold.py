@@ -186,7 +186,12 @@ class TestCreditHoldByRule(HoldCommon):
         self.assertRecordValues(
             hold, [{"reason_type": "dunning_level", "level_id": self.level_3.id}]
         )
-        self.assertEqual(hold.communication_ids.kind, "hold_notice")
+        # one message that day: the reminder says the account is on hold
+        self.assertFalse(hold.communication_ids)
+        self.assertEqual(hold.notice_reminder_id, reminders[-1])
+        self.assertIn("credit hold", reminders[-1].body_text)
+        self.assertIn("credit hold", reminders[-1].mail_ids.body_html)
+        self.assertFalse(self._notices("hold_notice"))
         # the daily check keeps that one hold
         self._check("2026-04-16")
         self.assertEqual(self._holds(), hold)

@@ -45,10 +45,11 @@ class TestDunningRun(DunningCommon):
         self.assertEqual(reminders.mapped("state"), ["sent", "sent", "sent"])
         self.assertEqual(reminders[2].amount_total, 1000.0)
         self.assertTrue(reminders[2].credit_hold)
-        # the final demand's credit hold: placed with it, its notice the same day
+        # the final demand's credit hold: placed with it, and told in it (one message)
         hold = self.env["account.collection.hold"].search([("partner_id", "=", self.customer.id)])
         self.assertRecordValues(hold, [{"state": "active", "level_id": self.level_3.id}])
-        self.assertEqual(str(hold.communication_ids.date), "2026-03-02")
+        self.assertEqual(hold.notice_reminder_id, reminders[2])
+        self.assertFalse(hold.communication_ids)
         self.assertEqual(self.invoice.collection_level_id, self.level_3)
         self.assertEqual(self.customer.collection_level_id, self.level_3)
 
