@@ -1132,7 +1132,17 @@ class AccountCollectionCommunication(models.Model):
             "body": self.body_text,
             "bank_account": bank.acc_number or "",
             "payment_urls": self._get_payment_urls(),
+            "sender_line": self._get_sender_line(),
         }
+
+    def _get_sender_line(self):
+        """The company's return address in one line, shown above the envelope window."""
+        self.ensure_one()
+        company = self.company_id.sudo()
+        town = " ".join(filter(None, [company.zip, company.city]))
+        return " \N{MIDDLE DOT} ".join(
+            filter(None, [company.name, company.street, town, company.country_id.name])
+        )
 
     def _get_letter_total_label(self):
         """What the total under the letter's invoice table is called."""
