@@ -162,6 +162,11 @@ class AccountCollectionRun(models.Model):
             cron._commit_progress(remaining=1)
             self._wake_up_cron()
             return
+        # runs started by hand that could not finish (customers held elsewhere)
+        for run in self.search([("trigger", "=", "manual"), ("state", "=", "in_progress")]):
+            if not run._execute(commit=True):
+                self._wake_up_cron()
+                return
         companies = self.env["res.company"].search([("collection_auto_run", "=", True)])
         open_items = self.env["account.collection.open.item"]
         for company in companies:
@@ -226,14 +231,19 @@ class AccountCollectionRun(models.Model):
         for run in self:
             if run.state == "done":
                 raise UserError(self.env._("%(run)s has already run.", run=run.name))
-            if not run._execute(commit=False):
-                raise UserError(
-                    self.env._(
-                        "%(run)s is being run by a scheduled worker; it will be done shortly.",
-                        run=run.name,
+            if run._execute(commit=False):
+                run._render_letters_now()
+            else:
+                # some customers are held by another transaction: the scheduled
+                # job carries the run on as soon as this one commits
+                run.message_post(
+                    body=self.env._(
+                        "%(count)s customers were busy elsewhere: the scheduled run reminds "
+                        "them shortly and finishes this run.",
+                        count=run.remaining_count,
                     )
                 )
-            run._render_letters_now()
+                self.env.ref("account_collections.ir_cron_collection_dunning")._trigger()
         return True
 
     def _render_letters_now(self):

@@ -489,6 +489,28 @@ class TestDunningCron(DunningCommon):
         self.assertEqual(len(communications), 3)
         self.assertEqual(communications.partner_id, self.customers)
 
+    def test_a_run_by_hand_with_a_busy_customer_is_finished_by_the_scheduled_job(self):
+        """A customer locked by another transaction is left for later, not lost:
+        the run by hand stays In Progress and the scheduled job finishes it."""
+        busy = self.customers[0]
+        partner_model = type(self.env["res.partner"])
+        original = partner_model.try_lock_for_update
+
+        def locked_elsewhere(partners, *args, **kwargs):
+            return original(partners - busy, *args, **kwargs)
+
+        with patch.object(partner_model, "try_lock_for_update", locked_elsewhere):
+            run = self._run("2026-03-31")
+        self.assertEqual(run.state, "in_progress")
+        self.assertEqual(self._communications().partner_id, self.customers - busy)
+        self.assertIn("busy elsewhere", run.message_ids[0].body)
+        self.assertTrue(self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.cron.id)]))
+        self.env["res.company"].search([]).collection_auto_run = False
+        self._trigger()
+        self.assertEqual(run.state, "done")
+        self.assertEqual(self._communications().partner_id, self.customers)
+        self.assertEqual(len(self._communications()), 3)
+
     def test_the_cron_hands_over_when_its_time_is_up(self):
         """Called again past the pickup's time, the job does nothing and asks
         to be called again at once."""
