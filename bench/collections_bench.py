@@ -1184,6 +1184,12 @@ def phase_production(args, dbname):
     killed = [line for line in lines if any(marker in line for marker in KILL_MARKERS)]
     pickups = sum(1 for line in lines if "daily dunning run" in line and "starting" in line)
     letter_pickups = sum(1 for line in lines if "render letters" in line and "starting" in line)
+    # time the letter job spent, from Odoo's "... (duration 12.3s)" lines
+    letter_job_seconds = sum(
+        float(line.rsplit("duration ", 1)[1].split("s")[0])
+        for line in lines
+        if "render letters" in line and "duration " in line
+    )
     [(run_id, state, customers)] = db_query(
         args,
         dbname,
@@ -1247,6 +1253,10 @@ def phase_production(args, dbname):
         "seconds_until_letters_done": letters_done,
         "customers_per_second": (customers / run_done) if run_done else None,
         "letters_per_second": (rendered / letters_done) if letters_done else None,
+        "letter_job_seconds": letter_job_seconds,
+        "letters_per_second_of_letter_job": (rendered / letter_job_seconds)
+        if letter_job_seconds
+        else None,
         "dunning_pickups": pickups,
         "letter_pickups": letter_pickups,
         "killed": len(killed),
@@ -1265,7 +1275,9 @@ def phase_production(args, dbname):
     if figures["customers_per_second"]:
         say(
             f"     {figures['customers_per_second']:,.0f} customers/s until the run is done, "
-            f"{(figures['letters_per_second'] or 0):,.1f} letters/s until the last letter"
+            f"{(figures['letters_per_second'] or 0):,.1f} letters/s until the last letter, "
+            f"{(figures['letters_per_second_of_letter_job'] or 0):,.1f} letters/s of the "
+            f"letter job's own time ({letter_job_seconds:.0f} s)"
         )
     for line in killed[:5]:
         say(f"     {line.strip()}")
