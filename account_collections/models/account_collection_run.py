@@ -282,6 +282,13 @@ class AccountCollectionRun(models.Model):
                         "try again in a few minutes."
                     )
                 )
+            if self.communication_ids.filtered(lambda c: c.state == "sent" and c.attachment_id):
+                raise UserError(
+                    self.env._(
+                        "No letter of this run is to be posted: its levels sent their letters "
+                        "by email only (attached to each reminder)."
+                    )
+                )
             raise UserError(self.env._("This run has no letter to print."))
         merged = self.env["ir.attachment"].create(
             {

@@ -569,6 +569,19 @@ class TestLetter(DunningCommon):
         # and the email body too
         self.assertNotIn("<script>", reminder.mail_ids.body_html)
 
+    def test_print_letters_says_why_there_is_nothing_to_post(self):
+        self.level_1.email_attach_letter = True
+        customer = self._customer("Email Only")
+        self._invoice(customer, 120, "2026-01-01")
+        run = self._run("2026-01-12")
+        reminder = self._reminders(customer)
+        self.assertTrue(reminder.attachment_id)  # the letter went with the email
+        with self.assertRaisesRegex(UserError, "by email only"):
+            run.with_user(self.manager).action_print_letters()
+        empty = self._run("2026-01-13")
+        with self.assertRaisesRegex(UserError, "no letter to print"):
+            empty.with_user(self.manager).action_print_letters()
+
     def test_real_pdf_and_batch_printing(self):
         """With wkhtmltopdf: real letters, and a run's letters merged in one PDF."""
         if self.env["ir.actions.report"].get_wkhtmltopdf_state() != "ok":
