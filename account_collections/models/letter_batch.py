@@ -124,6 +124,8 @@ def split_pdf(pdf, record_ids):
             page[NameObject("/Annots")] = ArrayObject(kept)
     if [record_id for _page, record_id in starts] != list(record_ids):
         return {}
+    if len({page for page, _record_id in starts}) != len(starts):
+        return {}  # two letters on one page: the page break did not hold
     result = {}
     page_count = reader.getNumPages()
     for position, (first_page, record_id) in enumerate(starts):
