@@ -1,3 +1,4 @@
+import io
 from unittest.mock import patch
 
 from freezegun import freeze_time
@@ -7,6 +8,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
+from odoo.tools.pdf import PdfFileReader
 
 from ..models import account_collection_run as run_module
 from .common import DunningCommon
@@ -590,11 +592,32 @@ class TestLetter(DunningCommon):
         customers = self._customer("Pdf Customer") + self._customer("Other Pdf Customer")
         for customer in customers:
             self._invoice(customer, 120, "2026-01-01")
-        run = self._run("2026-01-12", force_report_rendering=True)
+        report_model = type(self.env["ir.actions.report"])
+        original = report_model._run_wkhtmltopdf
+        calls = []
+
+        def counted(report, bodies, *args, **kwargs):
+            calls.append(len(bodies))
+            return original(report, bodies, *args, **kwargs)
+
+        with patch.object(report_model, "_run_wkhtmltopdf", counted):
+            run = self._run("2026-01-12", force_report_rendering=True)
+        # both letters from one wkhtmltopdf call, cut apart afterwards
+        self.assertEqual(calls, [1])
         letters = self._reminders(customers[0]) + self._reminders(customers[1])
         self.assertEqual(letters.mapped("by_letter"), [True, True])
+        self.assertEqual(letters.mapped("letter_state"), ["rendered", "rendered"])
         for letter in letters:
             self.assertTrue(letter.attachment_id.raw.startswith(b"%PDF"))
+            pdf = PdfFileReader(io.BytesIO(letter.attachment_id.raw))
+            self.assertEqual(len(pdf.pages), 1)
+            # the marker link that told the letters apart is gone
+            annotations = pdf.pages[0].get("/Annots")
+            uris = [
+                str(a.get_object().get("/A", {}).get("/URI"))
+                for a in (annotations.get_object() if annotations else [])
+            ]
+            self.assertFalse([uri for uri in uris if "letter.invalid" in uri])
         action = run.with_user(self.manager).action_print_letters()
         merged = self.env["ir.attachment"].browse(int(action["url"].split("/")[3].split("?")[0]))
         self.assertTrue(merged.raw.startswith(b"%PDF"))
