@@ -1101,7 +1101,7 @@ def phase_production(args, dbname):
         "SELECT res_id FROM ir_model_data WHERE module = %s AND name = %s",
         dunning.split("."),
     )
-    url = f"http://127.0.0.1:{PRODUCTION_HTTP_PORT}"
+    url = f"http://127.0.0.1:{args.http_port}"
     # the shipped policy as installed; letters need the server for their CSS;
     # the other scheduled actions wait for tomorrow so that what is timed is the run
     db_query(
@@ -1136,7 +1136,7 @@ def phase_production(args, dbname):
     command = [
         sys.executable, odoo_launcher(args.workdir), "-c", args.config, "-d", dbname,
         "--db-filter", f"^{dbname}$", "--http-interface", "127.0.0.1",
-        "--http-port", str(PRODUCTION_HTTP_PORT), "--workers", "2",
+        "--http-port", str(args.http_port), "--workers", "2",
         "--max-cron-threads", str(args.cron_threads), "--log-level", "info",
     ]  # fmt: skip
     say(f"     server: odoo {' '.join(command[2:])} (default limits), log {log_path}")
@@ -1502,6 +1502,12 @@ def main(argv=None):
     parser.add_argument("--json", metavar="FILE", help="write phase p's figures there")
     parser.add_argument(
         "--cron-threads", type=int, default=1, help="phase p's --max-cron-threads (default 1)"
+    )
+    parser.add_argument(
+        "--http-port",
+        type=int,
+        default=PRODUCTION_HTTP_PORT,
+        help=f"port of phase p's server (default {PRODUCTION_HTTP_PORT})",
     )
     parser.add_argument(
         "--no-letters",

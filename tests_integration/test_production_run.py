@@ -13,6 +13,7 @@ import json
 import os
 import secrets
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -32,12 +33,20 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.mark.skipif(not shutil.which("wkhtmltopdf"), reason="needs wkhtmltopdf for the letters")
+def free_port():
+    """A TCP port nothing listens on now, for the test's own server."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def test_scheduled_run_with_letters_under_default_limits(tmp_path):
     figures_file = tmp_path / "production.json"
     command = [
         PYTHON, str(BENCH), "-c", ODOO_CONF, "-d", f"bench_ci_{secrets.token_hex(4)}",
         "--template", SOURCE_DB, "--customers", str(CUSTOMERS), "--lines", str(CUSTOMERS * 5),
         "--production-only", "--production-timeout", "900", "--json", str(figures_file),
+        "--http-port", str(free_port()),
     ]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False)
     output = f"{result.stdout[-6000:]}\n{result.stderr[-6000:]}"
