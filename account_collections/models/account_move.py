@@ -187,6 +187,17 @@ class AccountMove(models.Model):
             )
         )
 
+    def _collection_not_open_invoices_of(self, customer):
+        """The entries of ``self`` that are not posted, open customer invoices of
+        ``customer`` (a commercial partner): what a write-off, a placement, a claim or
+        a return may not cover. A credit note is refused too: it owes nothing."""
+        return self._collection_not_invoices_of(customer) | self.filtered(
+            lambda move: (
+                move.move_type not in ("out_invoice", "out_receipt")
+                or move.currency_id.is_zero(move.amount_residual)
+            )
+        )
+
     def action_open_collection_communications(self):
         """The reminders that listed this invoice."""
         self.ensure_one()
