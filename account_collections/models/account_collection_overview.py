@@ -6,8 +6,8 @@ from .account_collection_open_item import AccountCollectionOpenItem
 
 #: Row ids combine customer and company in 31 bits, so that XML-RPC (32-bit integers)
 #: carries them: ``partner_id * COMPANY_SLOTS + company_id``, for company ids below
-#: ``COMPANY_SLOTS`` and customer ids below ``MAX_COMPACT_PARTNER``.
-COMPANY_SLOTS = 128
+#: ``COMPANY_SLOTS`` and customer ids below ``MAX_COMPACT_PARTNER`` (2,097,151).
+COMPANY_SLOTS = 1024
 MAX_COMPACT_PARTNER = (2**31 - 1) // COMPANY_SLOTS
 #: Beyond those, ``company_id * ID_FACTOR + partner_id``: still unique (above 2**31),
 #: readable over JSON-RPC.
