@@ -117,9 +117,7 @@ class AccountCollectionGuardMixin(models.AbstractModel):
             defaults = self.default_get(list(protected))
             # leaving a field at its default is no change
             protected = {
-                name
-                for name in protected
-                if (vals[name] or False) != (defaults.get(name) or False)
+                name for name in protected if (vals[name] or False) != (defaults.get(name) or False)
             }
         if protected:
             self._collection_raise_protected(protected)
@@ -149,9 +147,7 @@ class AccountCollectionGuardMixin(models.AbstractModel):
     def _collection_locked_records(self):
         """The lines among ``self`` whose parent is locked."""
         parent_name = self._collection_parent_field
-        return self.filtered(
-            lambda line: line[parent_name].state in self._collection_locked_states
-        )
+        return self.filtered(lambda line: line[parent_name].state in self._collection_locked_states)
 
     def _collection_raise_locked(self, parent=None):
         if parent is None:
