@@ -63,10 +63,13 @@ class AccountCollectionGuardMixin(models.AbstractModel):
 
     @api.model_create_multi
     def create(self, vals_list):
+        records = self
         if not changes_are_trusted(self.env):
             for vals in vals_list:
                 self._collection_check_create(vals)
-        return super().create(vals_list)
+            # the client's context may not default what its values may not set
+            records = self._collection_without_context_defaults()
+        return super(AccountCollectionGuardMixin, records).create(vals_list)
 
     def write(self, vals):
         if not changes_are_trusted(self.env):
@@ -111,14 +114,21 @@ class AccountCollectionGuardMixin(models.AbstractModel):
         """The fields of this model a client never sets (an extension may add some)."""
         return set(self._collection_protected_fields)
 
+    def _collection_without_context_defaults(self):
+        """``self`` without the context's ``default_<field>`` keys of guarded fields."""
+        keys = {f"default_{name}" for name in self._collection_protected_names()}
+        if not keys & set(self.env.context):
+            return self
+        return self.with_context(
+            {key: value for key, value in self.env.context.items() if key not in keys}
+        )
+
     def _collection_check_create(self, vals):
-        protected = self._collection_protected_names() & set(vals)
-        if protected:
-            defaults = self.default_get(list(protected))
-            # leaving a field at its default is no change
-            protected = {
-                name for name in protected if (vals[name] or False) != (defaults.get(name) or False)
-            }
+        protected = {
+            name
+            for name in self._collection_protected_names() & set(vals)
+            if not self._collection_is_field_default(name, vals[name])
+        }
         if protected:
             self._collection_raise_protected(protected)
         parent_name = self._collection_parent_field
@@ -126,6 +136,15 @@ class AccountCollectionGuardMixin(models.AbstractModel):
             parent = self.env[self._fields[parent_name].comodel_name].browse(vals[parent_name])
             if parent.exists() and parent.state in self._collection_locked_states:
                 self._collection_raise_locked(parent)
+
+    def _collection_is_field_default(self, name, value):
+        """Whether ``value`` is the field's own default (never the context's): leaving
+        a guarded field at its default is no change."""
+        field = self._fields[name]
+        if field.type in ("one2many", "many2many"):
+            return not value
+        default = field.default(self) if field.default else False
+        return field.convert_to_cache(value, self) == field.convert_to_cache(default, self)
 
     def _collection_check_write(self, vals):
         protected = self._collection_protected_names() & set(vals)

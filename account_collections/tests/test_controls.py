@@ -28,6 +28,28 @@ class TestControls(CollectionsCommon):
                 as_collector.with_context(**{key: True}).write({"state": "posted"})
         self.assertEqual(writeoff.state, "proposed")
 
+    def test_a_context_default_is_no_permission(self):
+        plan = (
+            self.env["account.collection.plan"]
+            .with_user(self.collector)
+            .with_context(default_state="active", default_approved_by_id=self.collector.id)
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "move_ids": [Command.set(self.invoice.ids)],
+                    "first_date": "2026-04-30",
+                }
+            )
+        )
+        self.assertRecordValues(plan, [{"state": "draft", "approved_by_id": False}])
+        # a value equal to the field's own default is no change
+        same = (
+            self.env["account.collection.hold"]
+            .with_user(self.env.user)
+            .create({"partner_id": self.customer.id, "reason": "Own", "state": "active"})
+        )
+        self.assertEqual(same.placed_by_id, self.env.user)
+
     def test_the_models_own_methods_may(self):
         writeoff = self.env["account.collection.writeoff"]._propose(self.invoice)
         writeoff.with_user(self.collector)._collection_write({"note": "<p>Checked</p>"})

@@ -65,7 +65,14 @@ class SaleOrder(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._check_override_fields(vals)
-        return super().create(vals_list)
+        orders = self
+        if not changes_are_trusted(self.env):
+            # the client's context may not default what its values may not set
+            keys = {f"default_{name}" for name in OVERRIDE_FIELDS}
+            orders = self.with_context(
+                {key: value for key, value in self.env.context.items() if key not in keys}
+            )
+        return super(SaleOrder, orders).create(vals_list)
 
     def write(self, vals):
         self._check_override_fields(vals)

@@ -125,6 +125,13 @@ class TestRpcSaleHold(CollectionsCommon, HttpCase):
                         role, model, "create",
                         [{"partner_id": self.customer.id, name: value}],
                     )  # fmt: skip
+        # nor through the context's defaults
+        forged_id = self._call(
+            SALESMAN, "sale.order", "create", [{"partner_id": self.customer.id}],
+            context={"default_collection_hold_override_by_id": self.users[MANAGER].id},
+        )[0]  # fmt: skip
+        forged = self.env["sale.order"].browse(forged_id)
+        self.assertFalse(forged.collection_hold_override_by_id)
         # without the forged override, confirming stays refused, with the reason
         message = self._refused(SALESMAN, "sale.order", "action_confirm", order.ids)
         self.assertIn("credit hold", message)
