@@ -720,6 +720,11 @@ class TestRpcRoleMatrix(CollectionsCommon, HttpCase):
             ids = record.ids if record else []
             value = self._forged_value(model, name, record)
             before = record.read([name]) if record else None
+            if record:
+                # whoever may read the record reads the field
+                self.assertEqual(
+                    len(self._call(MANAGER, model, "read", ids, [name])), len(ids), name
+                )
             for role in ROLES:
                 with self.subTest(model=model, field=name, role=role):
                     self._refused(role, model, "write", ids, {name: value})
