@@ -392,9 +392,7 @@ class AccountCollectionPromise(models.Model):
         for (state, paid), promises in settled.grouped(
             lambda p: (outcome[p.id], paid_by_id[p.id])
         ).items():
-            promises._collection_write(
-                {"state": state, "amount_paid": paid, "checked_date": today}
-            )
+            promises._collection_write({"state": state, "amount_paid": paid, "checked_date": today})
         failed = settled.filtered(lambda p: p.state in ("partial", "broken"))
         failed._create_broken_activities(today)
         if settled:

@@ -601,6 +601,7 @@ class AccountCollectionWriteoff(models.Model):
                     continue
                 vals["accounting_approved_by_id"] = user.id
             writeoff._write_internal(vals)
+            writeoff._log_transition(self.env._("Approved"))
             to_post |= writeoff
         to_post.sudo()._post_writeoffs()
         return True

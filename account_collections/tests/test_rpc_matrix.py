@@ -818,6 +818,27 @@ class TestRpcRoleMatrix(CollectionsCommon, HttpCase):
         self.assertFalse(writeoff.move_ids)
         self.assertEqual(self.inv_wo.payment_state, "not_paid")
 
+    def test_posted_writeoff_keeps_its_entry(self):
+        """Nobody unlinks a posted write-off's entry from it, nor links another."""
+        writeoff = self.fixtures["writeoff"]
+        self._call(MANAGER, "account.collection.writeoff", "action_approve", writeoff.ids)
+        writeoff.invalidate_recordset()
+        self.assertEqual(writeoff.state, "posted")
+        entry = writeoff.move_ids
+        self.assertEqual(entry.state, "posted")
+        self.assertEqual(self.inv_wo.payment_state, "paid")
+        for role in ROLES:
+            with self.subTest(role=role):
+                self._refused(role, "account.move", "write", entry.ids,
+                              {"collection_writeoff_id": False})  # fmt: skip
+                self._refused(role, "account.move", "write", self.inv_small.ids,
+                              {"collection_writeoff_id": writeoff.id})  # fmt: skip
+        writeoff.invalidate_recordset()
+        self.assertEqual(writeoff.move_ids, entry)
+        self.assertIn(
+            f"Approved by {self.users[MANAGER].name}", "".join(writeoff.message_ids.mapped("body"))
+        )
+
     def test_posted_writeoff_needs_its_entry(self):
         """Even the server itself cannot mark a write-off posted without its entry."""
         writeoff = self.fixtures["writeoff"]
