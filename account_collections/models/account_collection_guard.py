@@ -111,8 +111,16 @@ class AccountCollectionGuardMixin(models.AbstractModel):
             )
 
     def _collection_protected_names(self):
-        """The fields of this model a client never sets (an extension may add some)."""
-        return set(self._collection_protected_fields)
+        """The fields of this model a client never sets (an extension may add some):
+        those named, and the stored computed and related fields the model keeps itself
+        (totals, a line's state or company), which a write would otherwise overwrite."""
+        names = set(self._collection_protected_fields)
+        names.update(
+            name
+            for name, field in self._fields.items()
+            if field.store and field.compute and field.readonly and not field.inverse
+        )
+        return names
 
     def _collection_without_context_defaults(self):
         """``self`` without the context's ``default_<field>`` keys of guarded fields."""

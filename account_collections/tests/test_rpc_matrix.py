@@ -733,6 +733,23 @@ class TestRpcRoleMatrix(CollectionsCommon, HttpCase):
                 record.invalidate_recordset()
                 self.assertEqual(record.read([name]), before, f"{model}.{name} changed")
 
+    def test_computed_amounts_refused_to_every_role(self):
+        """What the model computes (totals, a line's state) no client overwrites."""
+        for model, key, name, value in (
+            ("account.collection.claim", "claim", "amount_principal", 1.0),
+            ("account.collection.claim", "claim", "amount_claim", 1.0),
+            ("account.collection.placement", "placement", "amount_total", 1.0),
+            ("account.collection.writeoff", "writeoff", "amount_total", 1.0),
+            ("account.collection.writeoff.line", "writeoff_line", "state", "posted"),
+        ):
+            record = self.fixtures[key]
+            before = record.read([name])
+            for role in ROLES:
+                with self.subTest(model=model, field=name, role=role):
+                    self._refused(role, model, "write", record.ids, {name: value})
+            record.invalidate_recordset()
+            self.assertEqual(record.read([name]), before)
+
     def test_buttons_pressed(self):
         for (model, method), (key, allowed_role) in PRESSED.items():
             record = self.fixtures[key]
