@@ -16,6 +16,9 @@ _logger = logging.getLogger(__name__)
 
 #: States in which a claim holds its invoices out of dunning (seam 2).
 ACTIVE_STATES = ("notice", "filed", "decided")
+#: States from which the interest is fixed (at the filing date) and the decision is.
+FILED_STATES = frozenset({"filed", "decided", "closed"})
+DECIDED_STATES = frozenset({"decided", "closed"})
 
 #: Invoices checked per batch by the daily limitation check.
 LIMITATION_BATCH_SIZE = 1000
@@ -42,6 +45,15 @@ class AccountCollectionClaim(models.Model):
     )
     _collection_locked_states = frozenset({"notice", "filed", "decided", "closed", "cancelled"})
     _collection_locked_fields = frozenset({"partner_id", "company_id", "line_ids"})
+    #: Per field, the states from which it is fixed: the interest at the filing date,
+    #: the court's decision once recorded.
+    _claim_fixed_from = {
+        "filing_date": FILED_STATES,
+        "amount_interest": FILED_STATES,
+        "outcome": DECIDED_STATES,
+        "judgment_amount": DECIDED_STATES,
+        "judgment_date": DECIDED_STATES,
+    }
 
     name = fields.Char(compute="_compute_name", store=True)
     company_id = fields.Many2one(
@@ -246,6 +258,19 @@ class AccountCollectionClaim(models.Model):
             )
 
     # ---- LOW-LEVEL ----
+
+    def _collection_check_write(self, vals):
+        super()._collection_check_write(vals)
+        for name in set(vals) & set(self._claim_fixed_from):
+            fixed = self.filtered(lambda claim, n=name: claim.state in self._claim_fixed_from[n])
+            if fixed:
+                raise UserError(
+                    self.env._(
+                        "%(claims)s: %(field)s is fixed once filed or decided.",
+                        claims=", ".join(fixed.mapped("display_name")),
+                        field=self._fields[name].string,
+                    )
+                )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_drafts(self):

@@ -124,3 +124,16 @@ class TestControls(CollectionsCommon):
                             **vals,
                         }
                     )
+
+    def test_a_claims_interest_and_decision_stay_once_filed_and_decided(self):
+        claim = self.env["account.collection.claim"]._draft_for(self.customer, self.invoice)
+        claim.write({"court": "County Court", "amount_interest": 12.0})
+        manager = self.env.user
+        claim.with_user(manager).action_file()
+        with self.assertRaisesRegex(UserError, "fixed once filed"):
+            claim.with_user(self.collector).write({"amount_interest": 999.0})
+        claim.write({"outcome": "won", "judgment_amount": 600.0, "judgment_date": "2026-03-20"})
+        claim.with_user(manager).action_decide()
+        with self.assertRaisesRegex(UserError, "fixed once filed or decided"):
+            claim.with_user(self.collector).write({"judgment_amount": 1.0})
+        self.assertRecordValues(claim, [{"amount_interest": 12.0, "judgment_amount": 600.0}])
