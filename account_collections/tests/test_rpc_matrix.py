@@ -374,6 +374,12 @@ PRESSED = {
     ("account.collection.credit.limit.request", "action_approve"): ("credit_request", None),
     ("account.collection.credit.limit.request", "action_refuse"): ("credit_request", MANAGER),
     ("account.collection.kpi.snapshot", "action_backfill"): ("nothing", None),
+    ("account.collection.placement", "action_cancel"): ("placement_2", MANAGER),
+    ("account.collection.dispute", "action_settle"): ("dispute", COLLECTOR),
+    ("account.collection.promise", "action_cancel"): ("promise", COLLECTOR),
+    ("account.collection.provision", "action_reject"): ("provision", MANAGER),
+    ("account.collection.claim", "action_close"): ("claim", None),
+    ("account.collection.writeoff", "action_reverse"): ("writeoff", None),
 }
 
 #: What another company's manager must neither read nor write: one record each.
@@ -450,6 +456,9 @@ class TestRpcRoleMatrix(CollectionsCommon, HttpCase):
         cls.inv_wo = cls._invoice(cls.customer, 80, "2026-01-31")
         cls.inv_wo_2 = cls._invoice(cls.customer, 70, "2026-01-30")
         cls.inv_claim = cls._invoice(cls.customer, 400, "2026-01-10")
+        cls.inv_place_2 = cls._invoice(cls.customer, 90, "2026-01-05")
+        cls.inv_dispute = cls._invoice(cls.customer, 110, "2026-02-20")
+        cls.inv_promise = cls._invoice(cls.customer, 120, "2026-03-01")
         cls.paid = cls._invoice(cls.customer, 100, "2026-01-20")
         cls._pay(cls.paid, 100, "2026-02-01")
         cls.refund = cls._invoice(cls.customer, 50, "2026-02-01", move_type="out_refund")
@@ -514,7 +523,33 @@ class TestRpcRoleMatrix(CollectionsCommon, HttpCase):
                 "line_ids": [Command.create({"move_id": cls.inv_small.id})],
             }
         )
+        placement_2 = env["account.collection.placement"].create(
+            {
+                "partner_id": cls.customer.id,
+                "agency_id": agency.id,
+                "line_ids": [Command.create({"move_id": cls.inv_place_2.id})],
+            }
+        )
         claim = env["account.collection.claim"]._draft_for(cls.customer, cls.inv_claim)
+        dispute = env["account.collection.dispute"].create(
+            {
+                "partner_id": cls.customer.id,
+                "move_ids": [Command.set(cls.inv_dispute.ids)],
+                "reason": env["account.collection.dispute"]._fields["reason"].selection[0][0],
+                "amount": 110.0,
+            }
+        )
+        promise = env["account.collection.promise"].create(
+            {
+                "partner_id": cls.customer.id,
+                "move_ids": [Command.set(cls.inv_promise.ids)],
+                "date": "2026-04-10",
+                "amount": 120.0,
+            }
+        )
+        provision = env["account.collection.provision"].create(
+            {"company_id": cls.company.id, "date": "2026-02-28"}
+        )
         move_level = (
             env["account.collection.move.level"]
             .sudo()
@@ -553,6 +588,10 @@ class TestRpcRoleMatrix(CollectionsCommon, HttpCase):
             "tier": agency.tier_ids,
             "placement": placement,
             "placement_line": placement.line_ids,
+            "placement_2": placement_2,
+            "dispute": dispute,
+            "promise": promise,
+            "provision": provision,
             "claim": claim,
             "claim_line": claim.line_ids,
             "move_level": move_level,
@@ -782,6 +821,28 @@ class TestRpcRoleMatrix(CollectionsCommon, HttpCase):
                 with self.subTest(model=model, method=method, role=allowed_role):
                     self.assertIn(allowed_role, allowed)
                     self._call(allowed_role, model, method, *([record.ids] if record else []))
+
+    def test_unlink(self):
+        """Deleting over RPC: what is in force or another company's stays."""
+        cases = (
+            ("account.collection.plan", "plan_active", ROLES),
+            ("account.collection.plan.line", "plan_line", ROLES),
+            ("account.collection.hold", "hold", ROLES),
+            ("account.collection.agency.tier", "tier", (OTHER, COLLECTOR, INVOICING, PORTAL)),
+            ("account.collection.move.level", "move_level", ROLES),
+            ("account.collection.credit.limit.request", "credit_request", ROLES),
+        )
+        for model, key, roles in cases:
+            record = self.fixtures[key]
+            for role in roles:
+                with self.subTest(model=model, role=role):
+                    self._refused(role, model, "unlink", record.ids)
+            self.assertTrue(record.exists(), model)
+        # a draft plan: deleted by a collections manager, not by a collections user
+        draft = self.fixtures["plan_big"]
+        self._refused(COLLECTOR, "account.collection.plan", "unlink", draft.ids)
+        self._call(MANAGER, "account.collection.plan", "unlink", draft.ids)
+        self.assertFalse(draft.exists())
 
     def test_company_walls(self):
         """Another company's manager neither reads nor writes company A's records,
