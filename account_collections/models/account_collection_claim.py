@@ -260,7 +260,7 @@ class AccountCollectionClaim(models.Model):
     # ---- LOW-LEVEL ----
 
     def _collection_check_write(self, vals):
-        super()._collection_check_write(vals)
+        result = super()._collection_check_write(vals)
         for name in set(vals) & set(self._claim_fixed_from):
             fixed = self.filtered(lambda claim, n=name: claim.state in self._claim_fixed_from[n])
             if fixed:
@@ -271,6 +271,7 @@ class AccountCollectionClaim(models.Model):
                         field=self._fields[name].string,
                     )
                 )
+        return result
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_drafts(self):

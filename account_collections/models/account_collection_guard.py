@@ -127,9 +127,8 @@ class AccountCollectionGuardMixin(models.AbstractModel):
         keys = {f"default_{name}" for name in self._collection_protected_names()}
         if not keys & set(self.env.context):
             return self
-        return self.with_context(
-            {key: value for key, value in self.env.context.items() if key not in keys}
-        )
+        context = {key: value for key, value in self.env.context.items() if key not in keys}
+        return self.with_env(self.env(context=context))
 
     def _collection_check_create(self, vals):
         protected = {
@@ -158,8 +157,15 @@ class AccountCollectionGuardMixin(models.AbstractModel):
         protected = self._collection_protected_names() & set(vals)
         if protected:
             self._collection_raise_protected(protected)
-        if self._collection_parent_field:
+        parent_name = self._collection_parent_field
+        if parent_name:
             self._collection_locked_records()._collection_raise_locked()
+            # nor moved into a locked parent
+            if vals.get(parent_name):
+                comodel = self._fields[parent_name].comodel_name
+                parent = self.env[comodel].browse(vals[parent_name])
+                if parent.state in self._collection_locked_states:
+                    self._collection_raise_locked(parent)
         elif set(vals) & self._collection_locked_fields:
             locked = self.filtered(lambda r: r.state in self._collection_locked_states)
             if locked:

@@ -66,6 +66,12 @@ class TestControls(CollectionsCommon):
             line.unlink()
         with self.assertRaisesRegex(UserError, "its lines stay as they are"):
             line.write({"move_id": self.invoice.id})
+        # nor does a line of another proposal move into it
+        other = self.env["account.collection.writeoff"]._propose(
+            self._invoice(self.customer, 60, "2026-02-02")
+        )
+        with self.assertRaisesRegex(UserError, "its lines stay as they are"):
+            other.line_ids.with_user(self.collector).write({"writeoff_id": writeoff.id})
 
     def test_level_days_within_bounds(self):
         policy = self.env["account.collection.policy"].create(

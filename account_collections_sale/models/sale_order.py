@@ -69,9 +69,8 @@ class SaleOrder(models.Model):
         if not changes_are_trusted(self.env):
             # the client's context may not default what its values may not set
             keys = {f"default_{name}" for name in OVERRIDE_FIELDS}
-            orders = self.with_context(
-                {key: value for key, value in self.env.context.items() if key not in keys}
-            )
+            context = {key: value for key, value in self.env.context.items() if key not in keys}
+            orders = self.with_env(self.env(context=context))
         return super(SaleOrder, orders).create(vals_list)
 
     def write(self, vals):
