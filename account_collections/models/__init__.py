@@ -1,3 +1,4 @@
+from . import account_collection_guard
 from . import account_collection_activity_report
 from . import account_collection_agency
 from . import account_collection_aging_bucket_mixin

@@ -1,7 +1,10 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-#: Row ids combine the branch and the source row: ``branch * ID_FACTOR + id``.
+#: Row ids combine the source row and the branch: ``id * BRANCH_SLOTS + branch``, in
+#: 31 bits for source ids below 2**26, so that XML-RPC (32-bit integers) carries them.
+BRANCH_SLOTS = 32
+#: A branch added by an extension that needs no compact ids may add this offset instead.
 ID_FACTOR = 10**10
 
 
@@ -184,14 +187,14 @@ class AccountCollectionActivityReport(models.Model):
         """The SELECTs whose rows make the report, one per kind of action.
 
         Extension hook. Each SELECT yields, in this order: id (unique across
-        branches: ``branch number * ID_FACTOR + source id``), activity, kind,
+        branches: ``source id * BRANCH_SLOTS + branch number``), activity, kind,
         company_id, date, partner_id (the commercial partner), user_id,
         level_id, channel, state, reason, automatic, amount, count.
         """
         return [
             SQL(
                 """
-                SELECT %(factor)s * 1 + communication.id AS id,
+                SELECT communication.id * %(factor)s + 1 AS id,
                        'communication'::varchar AS activity,
                        communication.kind::varchar AS kind,
                        communication.company_id, communication.date,
@@ -210,12 +213,12 @@ class AccountCollectionActivityReport(models.Model):
                   FROM account_collection_communication communication
                   LEFT JOIN account_collection_run run ON run.id = communication.run_id
                 """,
-                factor=ID_FACTOR,
+                factor=BRANCH_SLOTS,
             ),
             *(
                 SQL(
                     """
-                    SELECT %(factor)s * %(number)s + source.id AS id,
+                    SELECT source.id * %(factor)s + %(number)s AS id,
                            %(activity)s::varchar AS activity, NULL::varchar AS kind,
                            source.company_id, %(date)s AS date, source.partner_id,
                            %(user)s AS user_id, NULL::int AS level_id,
@@ -224,7 +227,7 @@ class AccountCollectionActivityReport(models.Model):
                            %(amount)s AS amount, 1 AS count
                       FROM %(table)s source
                     """,
-                    factor=ID_FACTOR,
+                    factor=BRANCH_SLOTS,
                     number=number,
                     activity=activity,
                     date=SQL(date),
@@ -306,7 +309,7 @@ class AccountCollectionActivityReport(models.Model):
         amount in company currency, on the payment's date."""
         return SQL(
             """
-            SELECT %(factor)s * 20 + partial.id AS id,
+            SELECT partial.id * %(factor)s + 20 AS id,
                    'cash'::varchar AS activity, NULL::varchar AS kind,
                    partial.company_id, partial.max_date AS date,
                    invoice.commercial_partner_id AS partner_id, NULL::int AS user_id,
@@ -329,5 +332,5 @@ class AccountCollectionActivityReport(models.Model):
                       AND communication.state = 'sent'
                       AND communication.date <= partial.max_date)
             """,
-            factor=ID_FACTOR,
+            factor=BRANCH_SLOTS,
         )

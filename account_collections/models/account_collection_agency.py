@@ -73,10 +73,12 @@ class AccountCollectionAgencyTier(models.Model):
     _name = "account.collection.agency.tier"
     _description = "Collections: agency commission tier"
     _order = "agency_id, min_days"
+    _check_company_auto = True
 
     agency_id = fields.Many2one(
         "account.collection.agency", required=True, index=True, ondelete="cascade"
     )
+    company_id = fields.Many2one(related="agency_id.company_id", store=True, index=True)
     min_days = fields.Integer(string="From Days Overdue", required=True)
     rate = fields.Float(string="Commission (%)", digits=(5, 2), required=True)
 

@@ -37,9 +37,11 @@ class AccountCollectionCall(models.Model):
     """
 
     _name = "account.collection.call"
+    _inherit = ["account.collection.guard.mixin"]
     _description = "Collections: call with a customer"
     _order = "date desc, id desc"
     _check_company_auto = True
+    _collection_protected_fields = frozenset({"logged"})
 
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
@@ -119,7 +121,7 @@ class AccountCollectionCall(models.Model):
             raise AccessError(self.env._("Only collections users log calls."))
         if self.logged:
             raise UserError(self.env._("This call is logged already."))
-        self.logged = True
+        self._collection_write({"logged": True})
         self._log_on_customer()
         self._complete_activity()
         self._create_follow_ups()

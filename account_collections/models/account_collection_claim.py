@@ -16,6 +16,9 @@ _logger = logging.getLogger(__name__)
 
 #: States in which a claim holds its invoices out of dunning (seam 2).
 ACTIVE_STATES = ("notice", "filed", "decided")
+#: States from which the interest is fixed (at the filing date) and the decision is.
+FILED_STATES = frozenset({"filed", "decided", "closed"})
+DECIDED_STATES = frozenset({"decided", "closed"})
 
 #: Invoices checked per batch by the daily limitation check.
 LIMITATION_BATCH_SIZE = 1000
@@ -33,10 +36,24 @@ class AccountCollectionClaim(models.Model):
     """
 
     _name = "account.collection.claim"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "account.collection.guard.mixin"]
     _description = "Collections: small-claims court case"
     _order = "id desc"
     _check_company_auto = True
+    _collection_protected_fields = frozenset(
+        {"state", "notice_date", "deadline_date", "cost_move_ids", "communication_id"}
+    )
+    _collection_locked_states = frozenset({"notice", "filed", "decided", "closed", "cancelled"})
+    _collection_locked_fields = frozenset({"partner_id", "company_id", "line_ids"})
+    #: Per field, the states from which it is fixed: the interest at the filing date,
+    #: the court's decision once recorded.
+    _claim_fixed_from = {
+        "filing_date": FILED_STATES,
+        "amount_interest": FILED_STATES,
+        "outcome": DECIDED_STATES,
+        "judgment_amount": DECIDED_STATES,
+        "judgment_date": DECIDED_STATES,
+    }
 
     name = fields.Char(compute="_compute_name", store=True)
     company_id = fields.Many2one(
@@ -242,6 +259,20 @@ class AccountCollectionClaim(models.Model):
 
     # ---- LOW-LEVEL ----
 
+    def _collection_check_write(self, vals):
+        result = super()._collection_check_write(vals)
+        for name in set(vals) & set(self._claim_fixed_from):
+            fixed = self.filtered(lambda claim, n=name: claim.state in self._claim_fixed_from[n])
+            if fixed:
+                raise UserError(
+                    self.env._(
+                        "%(claims)s: %(field)s is fixed once filed or decided.",
+                        claims=", ".join(fixed.mapped("display_name")),
+                        field=self._fields[name].string,
+                    )
+                )
+        return result
+
     @api.ondelete(at_uninstall=False)
     def _unlink_only_drafts(self):
         if any(claim.state not in ("draft", "cancelled") for claim in self):
@@ -361,7 +392,7 @@ class AccountCollectionClaim(models.Model):
                 )
             )
         for line in self.line_ids:
-            line.write(
+            line._collection_write(
                 {
                     "amount_residual": line.move_id.amount_residual,
                     "amount_residual_company": abs(line.move_id.amount_residual_signed),
@@ -377,7 +408,7 @@ class AccountCollectionClaim(models.Model):
         open_items = self.env["account.collection.open.item"]
         for claim in self:
             today = open_items._company_today(claim.company_id)
-            claim.write(
+            claim._collection_write(
                 {
                     "state": "notice",
                     "notice_date": today,
@@ -428,12 +459,14 @@ class AccountCollectionClaim(models.Model):
             vals_list, lines_list
         )
         for claim, communication in zip(self, communications, strict=True):
-            claim.communication_id = communication
+            claim._collection_write({"communication_id": communication.id})
         _sent, refused = communications.sudo()._deliver()
         # a letter the gate refused (no address, do-not-contact...) was not sent: the
         # claim stays a draft, and says why
         for claim in self.filtered(lambda claim: claim.communication_id in refused):
-            claim.write({"state": "draft", "notice_date": False, "deadline_date": False})
+            claim._collection_write(
+                {"state": "draft", "notice_date": False, "deadline_date": False}
+            )
             claim.message_post(
                 body=self.env._(
                     "The letter before action was not sent: %(reason)s",
@@ -476,7 +509,7 @@ class AccountCollectionClaim(models.Model):
         self._refresh_lines()
         open_items = self.env["account.collection.open.item"]
         for claim in self:
-            claim.write(
+            claim._collection_write(
                 {
                     "state": "filed",
                     "filing_date": claim.filing_date or open_items._company_today(claim.company_id),
@@ -496,19 +529,19 @@ class AccountCollectionClaim(models.Model):
                     claims=", ".join(undecided.mapped("display_name")),
                 )
             )
-        self.write({"state": "decided"})
+        self._collection_write({"state": "decided"})
         return True
 
     def action_close(self):
         self._check_collections_manager()
         self._check_state(ACTIVE_STATES, self.env._("Closing"))
-        self.write({"state": "closed"})
+        self._collection_write({"state": "closed"})
         return True
 
     def action_cancel(self):
         self._check_collections_manager()
         self._check_state(("draft", "notice", "filed"), self.env._("Cancelling"))
-        self.write({"state": "cancelled"})
+        self._collection_write({"state": "cancelled"})
         return True
 
     # ---- BUSINESS: costs ----
@@ -575,7 +608,7 @@ class AccountCollectionClaim(models.Model):
         moves = self.env["account.move"].sudo().create(vals_list)
         moves.action_post()
         for claim, move in zip(claims, moves, strict=True):
-            claim.write({"cost_move_ids": [Command.link(move.id)], "cost_amount": 0.0})
+            claim._collection_write({"cost_move_ids": [Command.link(move.id)], "cost_amount": 0.0})
             body = self.env._(
                 "Legal costs of %(amount)s booked: %(move)s.",
                 amount=claim.currency_id.format(move.amount_total),
@@ -857,8 +890,12 @@ class AccountCollectionClaimLine(models.Model):
     """An invoice in a court claim, with what it owed when claimed."""
 
     _name = "account.collection.claim.line"
+    _inherit = ["account.collection.guard.mixin"]
     _description = "Collections: invoice in a court claim"
     _order = "due_date, id"
+    _collection_protected_fields = frozenset({"company_id", "state"})
+    _collection_locked_states = frozenset({"notice", "filed", "decided", "closed", "cancelled"})
+    _collection_parent_field = "claim_id"
     _log_access = False
 
     claim_id = fields.Many2one(
@@ -880,7 +917,7 @@ class AccountCollectionClaimLine(models.Model):
     @api.constrains("move_id", "claim_id")
     def _check_customer(self):
         for line in self:
-            wrong = line.move_id._collection_not_invoices_of(line.claim_id.partner_id)
+            wrong = line.move_id._collection_not_open_invoices_of(line.claim_id.partner_id)
             if wrong or line.move_id.company_id != line.claim_id.company_id:
                 raise ValidationError(
                     self.env._(

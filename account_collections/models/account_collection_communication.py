@@ -104,9 +104,12 @@ class AccountCollectionCommunication(models.Model):
     """
 
     _name = "account.collection.communication"
+    _inherit = ["account.collection.guard.mixin"]
     _description = "Collections: communication sent to a customer"
     _order = "date desc, id desc"
     _check_company_auto = True
+    # sent, skipped or refused only by the send service and the review buttons
+    _collection_protected_fields = frozenset({"state", "refusal_reason"})
     _rec_names_search = ["partner_id.name", "level_id.name"]
 
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
@@ -319,6 +322,11 @@ class AccountCollectionCommunication(models.Model):
                         )
                     )
         return super().write(vals)
+
+    def _collection_check_create(self, vals):
+        # only the send service creates communications (no one has the right to): it
+        # sets their state as it goes
+        return
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_sent(self):

@@ -13,10 +13,13 @@ class AccountCollectionCreditLimitRequest(models.Model):
     """
 
     _name = "account.collection.credit.limit.request"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "account.collection.guard.mixin"]
     _description = "Collections: credit limit change request"
     _order = "create_date desc, id desc"
     _check_company_auto = True
+    _collection_protected_fields = frozenset(
+        {"state", "current_limit", "requested_by_id", "reviewed_by_id", "review_date"}
+    )
 
     company_id = fields.Many2one(
         "res.company", required=True, readonly=True, default=lambda self: self.env.company
@@ -71,7 +74,7 @@ class AccountCollectionCreditLimitRequest(models.Model):
         requests = super().create(vals_list)
         for request in requests:
             partner = request.partner_id.with_company(request.company_id).sudo()
-            request.current_limit = partner.credit_limit
+            request._collection_write({"current_limit": partner.credit_limit})
         managers = self.env.ref("account_collections.group_collections_manager").sudo().all_user_ids
         for request in requests:
             user = managers.filtered(lambda u, r=request: r.company_id in u.company_ids)[:1]
@@ -120,7 +123,7 @@ class AccountCollectionCreditLimitRequest(models.Model):
         return True
 
     def _close(self, state):
-        self.write(
+        self._collection_write(
             {
                 "state": state,
                 "reviewed_by_id": self.env.user.id,

@@ -22,10 +22,11 @@ class AccountCollectionDispute(models.Model):
     """
 
     _name = "account.collection.dispute"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "account.collection.guard.mixin"]
     _description = "Collections: disputed invoices"
     _order = "date desc, id desc"
     _check_company_auto = True
+    _collection_protected_fields = frozenset({"state", "resolved_date"})
 
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
@@ -249,7 +250,7 @@ class AccountCollectionDispute(models.Model):
         if any(dispute.state != "open" for dispute in self):
             raise UserError(self.env._("Only open disputes can be resolved."))
         today = self.env["account.collection.open.item"]._company_today(self.company_id[:1])
-        self.write({"state": state, "resolved_date": today})
+        self._collection_write({"state": state, "resolved_date": today})
         self.move_ids._collection_sync_disputed()
         states = dict(self._fields["state"]._description_selection(self.env))
         self.sudo().activity_feedback(

@@ -37,10 +37,22 @@ class AccountCollectionHold(models.Model):
     """
 
     _name = "account.collection.hold"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "account.collection.guard.mixin"]
     _description = "Collections: credit hold"
     _order = "state, date_start desc, id desc"
     _check_company_auto = True
+    _collection_protected_fields = frozenset(
+        {
+            "state",
+            "reason_type",
+            "level_id",
+            "date_start",
+            "placed_by_id",
+            "date_release",
+            "released_by_id",
+            "release_reason",
+        }
+    )
 
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
@@ -512,7 +524,7 @@ class AccountCollectionHold(models.Model):
                 self.env._("Released automatically: the cause is cleared.")
             )
         if place:
-            self.create(
+            self._collection_create(
                 [
                     {
                         "company_id": company.id,

@@ -4,7 +4,13 @@ from odoo.tools import SQL
 from ..engine.aging import DEFAULT_BUCKETS
 from .account_collection_open_item import AccountCollectionOpenItem
 
-#: Row ids combine company and customer: ``company_id * ID_FACTOR + partner_id``.
+#: Row ids combine customer and company in 31 bits, so that XML-RPC (32-bit integers)
+#: carries them: ``partner_id * COMPANY_SLOTS + company_id``, for company ids below
+#: ``COMPANY_SLOTS`` and customer ids below ``MAX_COMPACT_PARTNER`` (2,097,151).
+COMPANY_SLOTS = 1024
+MAX_COMPACT_PARTNER = (2**31 - 1) // COMPANY_SLOTS
+#: Beyond those, ``company_id * ID_FACTOR + partner_id``: still unique (above 2**31),
+#: readable over JSON-RPC.
 ID_FACTOR = 10**10
 
 
@@ -66,7 +72,11 @@ class AccountCollectionOverview(models.Model):
         )
         return SQL(
             """
-            SELECT summary.company_id::bigint * %(factor)s + summary.partner_id AS id,
+            SELECT CASE WHEN summary.company_id < %(slots)s
+                         AND summary.partner_id < %(max_partner)s
+                        THEN summary.partner_id * %(slots)s + summary.company_id
+                        ELSE summary.company_id::bigint * %(factor)s + summary.partner_id
+                   END AS id,
                    summary.company_id, summary.partner_id,
                    company.currency_id,
                    COALESCE(
@@ -81,6 +91,8 @@ class AccountCollectionOverview(models.Model):
               JOIN res_partner partner ON partner.id = summary.partner_id
             """,
             factor=ID_FACTOR,
+            slots=COMPANY_SLOTS,
+            max_partner=MAX_COMPACT_PARTNER,
             bucket_columns=bucket_columns,
             summary=open_items._customer_summary_sql(open_items._as_of_dates(companies)),
         )

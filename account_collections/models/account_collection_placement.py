@@ -7,7 +7,7 @@ import xlsxwriter
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 #: States in which a placement holds its invoices: out of dunning, no other placement.
@@ -44,10 +44,15 @@ class AccountCollectionPlacement(models.Model):
     """
 
     _name = "account.collection.placement"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "account.collection.guard.mixin"]
     _description = "Collections: placement with a collection agency"
     _order = "date desc, id desc"
     _check_company_auto = True
+    _collection_protected_fields = frozenset(
+        {"state", "date", "commission_rate", "communication_id"}
+    )
+    _collection_locked_states = frozenset({"placed", "recalled", "cancelled"})
+    _collection_locked_fields = frozenset({"agency_id", "partner_id", "company_id", "line_ids"})
 
     name = fields.Char(compute="_compute_name", store=True)
     company_id = fields.Many2one(
@@ -274,7 +279,7 @@ class AccountCollectionPlacement(models.Model):
             today = open_items._company_today(placement.company_id)
             for line in placement.line_ids:
                 days = (today - line.due_date).days if line.due_date else 0
-                line.write(
+                line._collection_write(
                     {
                         "amount_residual": line.move_id.amount_residual,
                         "amount_residual_company": abs(line.move_id.amount_residual_signed),
@@ -282,13 +287,14 @@ class AccountCollectionPlacement(models.Model):
                         "commission_rate": placement.agency_id._get_commission_rate(days),
                     }
                 )
-            placement.write(
+            placement._collection_write(
                 {
                     "state": "placed",
                     "date": today,
                     "commission_rate": placement.agency_id.commission_rate,
                 }
             )
+        self._log_transition(self.env._("Placed"))
         self._send_notices()
         return True
 
@@ -334,7 +340,7 @@ class AccountCollectionPlacement(models.Model):
             vals_list, lines_list
         )
         for placement, communication in zip(self, communications, strict=True):
-            placement.communication_id = communication
+            placement._collection_write({"communication_id": communication.id})
         communications.sudo()._deliver()
 
     def _get_notice_text(self):
@@ -352,7 +358,8 @@ class AccountCollectionPlacement(models.Model):
         self._check_collections_manager()
         if any(placement.state != "placed" for placement in self):
             raise UserError(self.env._("Only placed accounts can be recalled."))
-        self.write({"state": "recalled"})
+        self._collection_write({"state": "recalled"})
+        self._log_transition(self.env._("Recalled"))
         return True
 
     def action_recall_to_writeoff(self):
@@ -360,7 +367,8 @@ class AccountCollectionPlacement(models.Model):
         self._check_collections_manager()
         if any(placement.state != "placed" for placement in self):
             raise UserError(self.env._("Only placed accounts can be recalled."))
-        self.write({"state": "recalled"})
+        self._collection_write({"state": "recalled"})
+        self._log_transition(self.env._("Recalled to a write-off proposal"))
         self.env["account.collection.placement.line"].flush_model(["state"])
         moves = self.line_ids.move_id.filtered(
             lambda move: not move.currency_id.is_zero(move.amount_residual)
@@ -377,7 +385,8 @@ class AccountCollectionPlacement(models.Model):
         self._check_collections_manager()
         if any(placement.state != "proposed" for placement in self):
             raise UserError(self.env._("Only proposals can be cancelled."))
-        self.write({"state": "cancelled"})
+        self._collection_write({"state": "cancelled"})
+        self._log_transition(self.env._("Cancelled"))
         return True
 
     # ------------------------------------------------------------------
@@ -489,9 +498,25 @@ class AccountCollectionPlacementLine(models.Model):
     """An invoice placed with an agency and its open amount when placed."""
 
     _name = "account.collection.placement.line"
+    _inherit = ["account.collection.guard.mixin"]
     _description = "Collections: invoice placed with an agency"
     _order = "placement_id, due_date, id"
     _check_company_auto = True
+    _collection_protected_fields = frozenset(
+        {
+            "company_id",
+            "state",
+            "due_date",
+            "amount_residual",
+            "amount_residual_company",
+            "placed_days_overdue",
+            "commission_rate",
+            "amount_collected",
+            "amount_commission",
+        }
+    )
+    _collection_locked_states = frozenset({"placed", "recalled", "cancelled"})
+    _collection_parent_field = "placement_id"
 
     placement_id = fields.Many2one(
         "account.collection.placement", required=True, index=True, ondelete="cascade"
@@ -551,6 +576,20 @@ class AccountCollectionPlacementLine(models.Model):
         "(move_id) WHERE state IN ('proposed', 'placed')",
         "An invoice is placed with one agency at a time.",
     )
+
+    @api.constrains("move_id", "placement_id")
+    def _check_customer(self):
+        for line in self:
+            customer = line.placement_id.partner_id.commercial_partner_id
+            if line.move_id._collection_not_open_invoices_of(customer):
+                raise ValidationError(
+                    self.env._(
+                        "%(move)s is not a posted, open invoice of %(customer)s: only those "
+                        "can be placed.",
+                        move=line.move_id.display_name,
+                        customer=customer.display_name,
+                    )
+                )
 
     @api.depends("remittance_line_ids.gross", "remittance_line_ids.commission",
                  "remittance_line_ids.state")  # fmt: skip

@@ -51,10 +51,26 @@ class AccountCollectionPlan(models.Model):
     """
 
     _name = "account.collection.plan"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "account.collection.guard.mixin"]
     _description = "Collections: payment plan"
     _order = "date desc, id desc"
     _check_company_auto = True
+    _collection_protected_fields = frozenset(
+        {
+            "state",
+            "approved_by_id",
+            "approved_date",
+            "charge_move_id",
+            "amount_debt",
+            "amount_charge",
+            "amount_total",
+            "end_date",
+            "end_reason",
+            "line_ids",
+        }
+    )
+    _collection_locked_states = frozenset({"active", "completed", "broken", "cancelled"})
+    _collection_locked_fields = SCHEDULE_FIELDS | {"partner_id", "company_id", "grace_days"}
 
     name = fields.Char(required=True, readonly=True, copy=False, default="/")
     company_id = fields.Many2one(
@@ -408,8 +424,8 @@ class AccountCollectionPlan(models.Model):
                         error=error,
                     )
                 ) from error
-            plan.line_ids.unlink()
-            line_model.create(
+            plan.line_ids._collection_unlink()
+            line_model._collection_create(
                 [
                     {
                         "plan_id": plan.id,
@@ -421,7 +437,7 @@ class AccountCollectionPlan(models.Model):
                     for instalment in instalments
                 ]
             )
-            plan.write(
+            plan._collection_write(
                 {
                     "amount_debt": from_minor(currency, debt),
                     "amount_charge": from_minor(currency, charge),
@@ -462,12 +478,13 @@ class AccountCollectionPlan(models.Model):
                 charge_move = plan._create_charge_invoice()
                 vals.update(charge_move_id=charge_move.id, move_ids=[Command.link(charge_move.id)])
             # the terms are set: write them without recomputing the schedule
-            plan.write(vals)
+            plan._collection_write(vals)
             plan._check_moves()
             plan.message_post(
                 body=self.env._(
-                    "Payment plan activated: %(total)s in %(count)s instalments; its invoices "
-                    "are out of dunning while it runs.",
+                    "Payment plan activated by %(user)s: %(total)s in %(count)s instalments; "
+                    "its invoices are out of dunning while it runs.",
+                    user=self.env.user.name,
                     total=plan.currency_id.format(plan.amount_total),
                     count=len(plan.line_ids),
                 ),
@@ -636,7 +653,7 @@ class AccountCollectionPlan(models.Model):
                 raise UserError(self.env._("Only draft or active plans can be cancelled."))
             if plan.state == "active" and not plan._is_manager():
                 raise UserError(self.env._("Only a collections manager can cancel an active plan."))
-        self.write(
+        self._collection_write(
             {
                 "state": "cancelled",
                 "end_date": self._default_date(),
@@ -745,7 +762,7 @@ class AccountCollectionPlan(models.Model):
     def _mark_completed(self):
         open_items = self.env["account.collection.open.item"]
         for plan in self:
-            plan.write(
+            plan._collection_write(
                 {
                     "state": "completed",
                     "end_date": open_items._company_today(plan.company_id),
@@ -776,7 +793,7 @@ class AccountCollectionPlan(models.Model):
                 grace=plan.grace_days,
                 open=currency.format(from_minor(currency, late.open)),
             )
-            plan.write({"state": "broken", "end_date": day, "end_reason": reason})
+            plan._collection_write({"state": "broken", "end_date": day, "end_reason": reason})
             plan.message_post(
                 body=self.env._(
                     "Payment plan broken: %(reason)s Dunning resumes on its invoices.",
@@ -799,8 +816,15 @@ class AccountCollectionPlanLine(models.Model):
     """One instalment of a payment plan, with what is paid of it."""
 
     _name = "account.collection.plan.line"
+    _inherit = ["account.collection.guard.mixin"]
     _description = "Collections: payment plan instalment"
     _order = "plan_id, due_date, sequence, id"
+    # the instalments follow the plan's terms: only the plan (re)builds them
+    _collection_protected_fields = frozenset(
+        {"sequence", "down_payment", "due_date", "amount", "company_id"}
+    )
+    _collection_locked_states = frozenset({"draft", "active", "completed", "broken", "cancelled"})
+    _collection_parent_field = "plan_id"
 
     plan_id = fields.Many2one(
         "account.collection.plan", required=True, ondelete="cascade", index=True

@@ -152,6 +152,14 @@ class AccountCollectionLevel(models.Model):
         "otherwise they go automatically.",
     )
 
+    _days_within_bounds = models.Constraint(
+        "CHECK (days BETWEEN -365 AND 3650)",
+        "A level starts between 365 days before and 3,650 days after the due date.",
+    )
+    _min_days_since_previous_within_bounds = models.Constraint(
+        "CHECK (min_days_since_previous BETWEEN 0 AND 3650)",
+        "The waiting days since the previous level are between 0 and 3,650.",
+    )
     _days_unique_per_policy = models.UniqueIndex(
         "(policy_id, days)", "Two levels of a policy cannot start on the same day."
     )

@@ -25,10 +25,17 @@ class AccountCollectionPromise(models.Model):
     """
 
     _name = "account.collection.promise"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "account.collection.guard.mixin"]
     _description = "Collections: promise to pay"
     _order = "date desc, id desc"
     _check_company_auto = True
+    _collection_protected_fields = frozenset(
+        {"state", "made_date", "amount_open", "amount_paid", "checked_date"}
+    )
+    _collection_locked_states = frozenset({"kept", "partial", "broken", "cancelled"})
+    _collection_locked_fields = frozenset(
+        {"amount", "date", "grace_days", "move_ids", "partner_id", "company_id"}
+    )
 
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
@@ -207,7 +214,9 @@ class AccountCollectionPromise(models.Model):
             today = open_items._company_today(promise.company_id)
             if promise.date < today:
                 raise ValidationError(self.env._("A promise to pay is for today or later."))
-            promise.amount_open = sum(promise.move_ids.mapped("amount_residual_signed"))
+            promise._collection_write(
+                {"amount_open": sum(promise.move_ids.mapped("amount_residual_signed"))}
+            )
         promises._log_on_customers(self.env._("Promise to pay"))
         promises._refresh_worklist()
         return promises
@@ -235,7 +244,7 @@ class AccountCollectionPromise(models.Model):
         self._check_collections_user()
         if any(promise.state != "open" for promise in self):
             raise UserError(self.env._("Only open promises can be cancelled."))
-        self.write({"state": "cancelled"})
+        self._collection_write({"state": "cancelled"})
         self._refresh_worklist()
         return True
 
@@ -383,7 +392,7 @@ class AccountCollectionPromise(models.Model):
         for (state, paid), promises in settled.grouped(
             lambda p: (outcome[p.id], paid_by_id[p.id])
         ).items():
-            promises.write({"state": state, "amount_paid": paid, "checked_date": today})
+            promises._collection_write({"state": state, "amount_paid": paid, "checked_date": today})
         failed = settled.filtered(lambda p: p.state in ("partial", "broken"))
         failed._create_broken_activities(today)
         if settled:

@@ -27,10 +27,23 @@ class AccountCollectionProvision(models.Model):
     """
 
     _name = "account.collection.provision"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "account.collection.guard.mixin"]
     _description = "Collections: doubtful-debt provision"
     _order = "date desc, id desc"
     _check_company_auto = True
+    _collection_protected_fields = frozenset(
+        {
+            "state",
+            "approved_by_id",
+            "move_id",
+            "reversal_move_id",
+            "line_ids",
+            "amount_base",
+            "amount_total",
+        }
+    )
+    _collection_locked_states = frozenset({"posted", "rejected"})
+    _collection_locked_fields = frozenset({"company_id", "date"})
 
     name = fields.Char(compute="_compute_name", store=True)
     company_id = fields.Many2one(
@@ -62,6 +75,10 @@ class AccountCollectionProvision(models.Model):
     reversal_move_id = fields.Many2one("account.move", string="Reversal", readonly=True, copy=False)
     approved_by_id = fields.Many2one("res.users", readonly=True, copy=False)
 
+    _posted_with_entry = models.Constraint(
+        "CHECK (state != 'posted' OR move_id IS NOT NULL)",
+        "A posted provision has its journal entry.",
+    )
     _one_per_month = models.UniqueIndex(
         "(company_id, date) WHERE state != 'rejected'",
         "A company has one doubtful-debt provision per month-end.",
@@ -180,7 +197,7 @@ class AccountCollectionProvision(models.Model):
                     }
                 )
             )
-        self.write({"line_ids": line_cmds})
+        self._collection_write({"line_ids": line_cmds})
 
     @api.model
     def _propose(self, company, date):
@@ -227,7 +244,8 @@ class AccountCollectionProvision(models.Model):
         self._check_collections_manager()
         if any(provision.state != "proposed" for provision in self):
             raise UserError(self.env._("Only a proposed provision can be approved."))
-        self.write({"approved_by_id": self.env.user.id})
+        self._collection_write({"approved_by_id": self.env.user.id})
+        self._log_transition(self.env._("Approved"))
         self.sudo()._post_provisions()
         return True
 
@@ -235,7 +253,8 @@ class AccountCollectionProvision(models.Model):
         self._check_collections_manager()
         if any(provision.state != "proposed" for provision in self):
             raise UserError(self.env._("Only a proposed provision can be rejected."))
-        self.write({"state": "rejected"})
+        self._collection_write({"state": "rejected"})
+        self._log_transition(self.env._("Rejected"))
         # the month is free again at once: a new proposal's insert sees it
         self.flush_recordset(["state"])
         return True
@@ -300,7 +319,7 @@ class AccountCollectionProvision(models.Model):
             )
             # posted on its date: by Odoo's scheduled posting when that is still ahead
             reversal._post(soft=True)
-            provision.write(
+            provision._collection_write(
                 {"state": "posted", "move_id": move.id, "reversal_move_id": reversal.id}
             )
             body = Markup("%s %s<br/>%s %s") % (
@@ -319,9 +338,13 @@ class AccountCollectionProvisionLine(models.Model):
     """One customer's allowance in a month-end provision."""
 
     _name = "account.collection.provision.line"
+    _inherit = ["account.collection.guard.mixin"]
     _description = "Collections: doubtful-debt provision per customer"
     _order = "provision_id, amount desc, id"
     _check_company_auto = True
+    _collection_protected_fields = frozenset({"company_id", "date", "state"})
+    _collection_locked_states = frozenset({"posted", "rejected"})
+    _collection_parent_field = "provision_id"
 
     provision_id = fields.Many2one(
         "account.collection.provision", required=True, index=True, ondelete="cascade"

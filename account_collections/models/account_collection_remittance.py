@@ -19,10 +19,17 @@ class AccountCollectionRemittance(models.Model):
     """
 
     _name = "account.collection.remittance"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "account.collection.guard.mixin"]
     _description = "Collections: agency remittance"
     _order = "date desc, id desc"
     _check_company_auto = True
+    _collection_protected_fields = frozenset(
+        {"state", "move_id", "amount_gross", "amount_commission", "amount_net"}
+    )
+    _collection_locked_states = frozenset({"posted"})
+    _collection_locked_fields = frozenset(
+        {"company_id", "agency_id", "date", "journal_id", "line_ids"}
+    )
 
     name = fields.Char(compute="_compute_name", store=True)
     company_id = fields.Many2one(
@@ -64,6 +71,11 @@ class AccountCollectionRemittance(models.Model):
     amount_commission = fields.Monetary(string="Commission", compute="_compute_totals", store=True)
     amount_net = fields.Monetary(string="Net Received", compute="_compute_totals", store=True)
     move_id = fields.Many2one("account.move", string="Entry", readonly=True, copy=False)
+
+    _posted_with_entry = models.Constraint(
+        "CHECK (state != 'posted' OR move_id IS NOT NULL)",
+        "A posted remittance has its journal entry.",
+    )
 
     # ---- COMPUTE ----
 
@@ -215,7 +227,7 @@ class AccountCollectionRemittance(models.Model):
         credits = move.line_ids.filtered(lambda aml: aml.account_type == "asset_receivable")
         for line, credit in zip(self.line_ids, credits, strict=True):
             (credit + receivables[line]).reconcile()
-        self.write({"state": "posted", "move_id": move.id})
+        self._collection_write({"state": "posted", "move_id": move.id})
         body = Markup("%s %s") % (self.env._("Posted:"), move._get_html_link())
         if lock_message:
             body += Markup("<br/>") + lock_message
@@ -257,9 +269,13 @@ class AccountCollectionRemittanceLine(models.Model):
     """One placed invoice in an agency remittance: collected, commission, net."""
 
     _name = "account.collection.remittance.line"
+    _inherit = ["account.collection.guard.mixin"]
     _description = "Collections: invoice in an agency remittance"
     _order = "remittance_id, id"
     _check_company_auto = True
+    _collection_protected_fields = frozenset({"company_id", "state", "net"})
+    _collection_locked_states = frozenset({"posted"})
+    _collection_parent_field = "remittance_id"
 
     remittance_id = fields.Many2one(
         "account.collection.remittance", required=True, index=True, ondelete="cascade"

@@ -5,6 +5,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import float_compare
 
+from .account_collection_guard import changes_are_trusted
+
 #: States in which a return line holds its invoice line's quantity.
 HOLDING_STATES = ("agreed", "received", "done")
 
@@ -38,10 +40,11 @@ class AccountCollectionReturn(models.Model):
     """
 
     _name = "account.collection.return"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "account.collection.guard.mixin"]
     _description = "Collections: return agreement"
     _order = "date desc, id desc"
     _check_company_auto = True
+    _collection_protected_fields = frozenset({"state", "agreed_by_id", "date_received", "move_ids"})
 
     name = fields.Char(required=True, readonly=True, copy=False, default="/")
     company_id = fields.Many2one(
@@ -175,6 +178,18 @@ class AccountCollectionReturn(models.Model):
     # CONSTRAINT
     # ------------------------------------------------------------------
 
+    @api.constrains("state")
+    def _check_posted_entries(self):
+        """Received means credited: no received or closed return without its credit note."""
+        for agreement in self.filtered(lambda a: a.state in ("received", "done")):
+            if not agreement.move_ids.filtered(lambda move: move.state == "posted"):
+                raise ValidationError(
+                    self.env._(
+                        "%(name)s cannot be received without its posted credit note.",
+                        name=agreement.name,
+                    )
+                )
+
     @api.constrains("line_ids")
     def _check_currency(self):
         for agreement in self:
@@ -229,11 +244,11 @@ class AccountCollectionReturn(models.Model):
             )
 
     def _write_internal(self, vals):
-        return self.with_context(collection_return_internal=True).write(vals)
+        return self._collection_write(vals)
 
     def _check_draft(self):
         """Goods of an agreed return stay as agreed."""
-        if self.env.context.get("collection_return_internal"):
+        if changes_are_trusted(self.env):
             return
         fixed = self.filtered(lambda agreement: agreement.state != "draft")
         if fixed:
@@ -592,12 +607,13 @@ class AccountCollectionReturnLine(models.Model):
             if (
                 invoice.move_type != "out_invoice"
                 or invoice.state != "posted"
+                or invoice.currency_id.is_zero(invoice.amount_residual)
                 or line.invoice_line_id.display_type != "product"
             ):
                 raise ValidationError(
                     self.env._(
-                        "%(invoice)s: only product lines of posted customer invoices can be "
-                        "taken back.",
+                        "%(invoice)s: only product lines of posted, open customer invoices can "
+                        "be taken back.",
                         invoice=invoice.display_name,
                     )
                 )

@@ -9,6 +9,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_date, split_every
 
 from ..engine import writeoff as writeoff_rules
+from .account_collection_guard import changes_are_trusted
 from .account_collection_run import to_minor
 
 _logger = logging.getLogger(__name__)
@@ -59,10 +60,21 @@ class AccountCollectionWriteoff(models.Model):
     """
 
     _name = "account.collection.writeoff"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "account.collection.guard.mixin"]
     _description = "Collections: write-off proposal"
     _order = "date desc, id desc"
     _check_company_auto = True
+    _collection_protected_fields = frozenset(
+        {
+            "state",
+            "approved_by_id",
+            "accounting_approved_by_id",
+            "approved_date",
+            "auto_approved",
+            "move_ids",
+            "recovery_move_ids",
+        }
+    )
 
     name = fields.Char(required=True, readonly=True, copy=False, default="/")
     company_id = fields.Many2one(
@@ -225,6 +237,22 @@ class AccountCollectionWriteoff(models.Model):
             writeoff.communication_count = len(ids)
 
     # ------------------------------------------------------------------
+    # CONSTRAINT
+    # ------------------------------------------------------------------
+
+    @api.constrains("state")
+    def _check_posted_entries(self):
+        """A posted (or reversed) write-off is its journal entry: none without one."""
+        for writeoff in self.filtered(lambda w: w.state in ("posted", "reversed")):
+            if not writeoff.move_ids.filtered(lambda move: move.state == "posted"):
+                raise ValidationError(
+                    self.env._(
+                        "%(name)s cannot be posted without its posted journal entry.",
+                        name=writeoff.name,
+                    )
+                )
+
+    # ------------------------------------------------------------------
     # LOW-LEVEL
     # ------------------------------------------------------------------
 
@@ -241,7 +269,8 @@ class AccountCollectionWriteoff(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        if not self.env.context.get("collection_writeoff_internal"):
+        if not changes_are_trusted(self.env):
+            self._collection_check_write(vals)
             for writeoff in self:
                 editable = EDITABLE_FIELDS.get(writeoff.state, frozenset())
                 if set(vals) & LOCKED_FIELDS - editable:
@@ -262,7 +291,7 @@ class AccountCollectionWriteoff(models.Model):
             raise UserError(self.env._("Posted write-offs stay on record; reverse them instead."))
 
     def _write_internal(self, vals):
-        return self.with_context(collection_writeoff_internal=True).write(vals)
+        return self._collection_write(vals)
 
     # ------------------------------------------------------------------
     # BUSINESS: proposing
@@ -572,6 +601,7 @@ class AccountCollectionWriteoff(models.Model):
                     continue
                 vals["accounting_approved_by_id"] = user.id
             writeoff._write_internal(vals)
+            writeoff._log_transition(self.env._("Approved"))
             to_post |= writeoff
         to_post.sudo()._post_writeoffs()
         return True
@@ -655,7 +685,7 @@ class AccountCollectionWriteoff(models.Model):
         for line in self.line_ids:
             move = line.move_id
             if move.currency_id.compare_amounts(move.amount_residual, line.amount_residual):
-                line.with_context(collection_writeoff_internal=True).write(
+                line._collection_write(
                     {
                         "amount_residual": move.amount_residual,
                         "amount_residual_company": abs(move.amount_residual_signed),
@@ -1122,9 +1152,15 @@ class AccountCollectionWriteoffLine(models.Model):
     """An invoice in a write-off and its open amount when proposed (and posted)."""
 
     _name = "account.collection.writeoff.line"
+    _inherit = ["account.collection.guard.mixin"]
     _description = "Collections: invoice in a write-off"
     _order = "writeoff_id, due_date, id"
     _check_company_auto = True
+    _collection_protected_fields = frozenset(
+        {"amount_residual", "amount_residual_company", "due_date", "state", "company_id"}
+    )
+    _collection_locked_states = frozenset({"waiting", "posted", "reversed", "rejected"})
+    _collection_parent_field = "writeoff_id"
 
     writeoff_id = fields.Many2one(
         "account.collection.writeoff", required=True, index=True, ondelete="cascade"
@@ -1173,37 +1209,15 @@ class AccountCollectionWriteoffLine(models.Model):
             line.amount_residual = move.amount_residual
             line.amount_residual_company = abs(move.amount_residual_signed)
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        lines = super().create(vals_list)
-        lines._check_proposed()
-        return lines
-
-    def write(self, vals):
-        self._check_proposed()
-        return super().write(vals)
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_approved(self):
-        self._check_proposed()
-
-    def _check_proposed(self):
-        """Lines change while proposed only (and when posting brings them up to date)."""
-        if self.env.context.get("collection_writeoff_internal"):
-            return
-        if any(line.writeoff_id.state != "proposed" for line in self):
-            raise UserError(self.env._("The invoices of an approved write-off stay as they are."))
-
     @api.constrains("move_id", "writeoff_id")
     def _check_customer(self):
         for line in self:
-            if (
-                line.move_id.commercial_partner_id
-                != line.writeoff_id.partner_id.commercial_partner_id
-            ):
+            customer = line.writeoff_id.partner_id.commercial_partner_id
+            if line.move_id._collection_not_open_invoices_of(customer):
                 raise ValidationError(
                     self.env._(
-                        "%(move)s is not an invoice of %(customer)s.",
+                        "%(move)s is not a posted, open invoice of %(customer)s: only those "
+                        "can be written off.",
                         move=line.move_id.display_name,
                         customer=line.writeoff_id.partner_id.display_name,
                     )

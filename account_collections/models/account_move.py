@@ -1,7 +1,25 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..engine.aging import days_overdue
+from .account_collection_guard import changes_are_trusted
+
+#: Links from an entry to the collections records it books or belongs to, and the
+#: daily checks' marks: set by those records' methods only, never by a client (an
+#: entry unlinked from its posted write-off would leave the write-off without it).
+COLLECTION_LINK_FIELDS = frozenset(
+    {
+        "collection_writeoff_id",
+        "collection_writeoff_recovery_id",
+        "collection_return_id",
+        "collection_dispute_ids",
+        "collection_promise_ids",
+        "collection_plan_ids",
+        "collection_claim_ids",
+        "collection_cod_flagged",
+        "collection_limitation_warned",
+    }
+)
 
 
 class AccountMove(models.Model):
@@ -99,6 +117,30 @@ class AccountMove(models.Model):
     _collection_disputed_idx = models.Index("(id) WHERE collection_disputed IS TRUE")
 
     # ------------------------------------------------------------------
+    # LOW-LEVEL
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._collection_check_links(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._collection_check_links(vals)
+        return super().write(vals)
+
+    def _collection_check_links(self, vals):
+        linked = COLLECTION_LINK_FIELDS & set(vals)
+        if linked and not changes_are_trusted(self.env):
+            raise AccessError(
+                self.env._(
+                    "%(fields)s of an entry are set by the collections records themselves.",
+                    fields=", ".join(sorted(self._fields[name].string for name in linked)),
+                )
+            )
+
+    # ------------------------------------------------------------------
     # COMPUTE
     # ------------------------------------------------------------------
 
@@ -184,6 +226,17 @@ class AccountMove(models.Model):
                 move.commercial_partner_id != customer
                 or move.state != "posted"
                 or not move.is_sale_document(include_receipts=True)
+            )
+        )
+
+    def _collection_not_open_invoices_of(self, customer):
+        """The entries of ``self`` that are not posted, open customer invoices of
+        ``customer`` (a commercial partner): what a write-off, a placement, a claim or
+        a return may not cover. A credit note is refused too: it owes nothing."""
+        return self._collection_not_invoices_of(customer) | self.filtered(
+            lambda move: (
+                move.move_type not in ("out_invoice", "out_receipt")
+                or move.currency_id.is_zero(move.amount_residual)
             )
         )
 

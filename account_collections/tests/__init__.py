@@ -2,6 +2,7 @@ from . import test_activity_report
 from . import test_aging_report
 from . import test_cash_on_delivery
 from . import test_claim
+from . import test_controls
 from . import test_credit_hold
 from . import test_credit_limit_request
 from . import test_dunning_run
@@ -13,6 +14,7 @@ from . import test_performance
 from . import test_placement
 from . import test_provision
 from . import test_return
+from . import test_rpc_matrix
 from . import test_security
 from . import test_statement
 from . import test_summary_email

@@ -1,5 +1,10 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
+
+from odoo.addons.account_collections.models.account_collection_guard import changes_are_trusted
+
+#: Set only by "Confirm Despite Hold", after it checked the user is a collections manager.
+OVERRIDE_FIELDS = frozenset({"collection_hold_override_by_id", "collection_hold_override_date"})
 
 
 class SaleOrder(models.Model):
@@ -51,6 +56,35 @@ class SaleOrder(models.Model):
             key = (order.company_id.id, order.partner_id.commercial_partner_id.id)
             order.collection_on_hold = key in reasons
             order.collection_hold_reason = " ".join(reasons.get(key, [])) or False
+
+    # ------------------------------------------------------------------
+    # LOW-LEVEL
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_override_fields(vals)
+        orders = self
+        if not changes_are_trusted(self.env):
+            # the client's context may not default what its values may not set
+            keys = {f"default_{name}" for name in OVERRIDE_FIELDS}
+            context = {key: value for key, value in self.env.context.items() if key not in keys}
+            orders = self.with_env(self.env(context=context))
+        return super(SaleOrder, orders).create(vals_list)
+
+    def write(self, vals):
+        self._check_override_fields(vals)
+        return super().write(vals)
+
+    def _check_override_fields(self, vals):
+        if OVERRIDE_FIELDS & set(vals) and not changes_are_trusted(self.env):
+            raise AccessError(
+                self.env._(
+                    "A credit hold is overridden only by a collections manager, with "
+                    '"Confirm Despite Hold".'
+                )
+            )
 
     # ------------------------------------------------------------------
     # BUSINESS
