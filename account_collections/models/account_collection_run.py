@@ -41,10 +41,14 @@ class AccountCollectionRun(models.Model):
     """
 
     _name = "account.collection.run"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "account.collection.guard.mixin"]
     _description = "Collections: dunning run"
     _order = "date desc, id desc"
     _check_company_auto = True
+    # the run's progress is the runner's: Run Now and the scheduled job set it
+    _collection_protected_fields = frozenset(
+        {"state", "evaluated", "customer_count", "error_count", "error_log"}
+    )
 
     name = fields.Char(compute="_compute_name", store=True)
     company_id = fields.Many2one(
@@ -334,15 +338,16 @@ class AccountCollectionRun(models.Model):
         Customer = self.env["account.collection.run.customer"]
         cron = self.env["ir.cron"]
         if run.state == "draft":
-            run.state = "in_progress"
+            run._collection_write({"state": "in_progress"})
         if not run.evaluated or not Customer._has_rows(run):
             # first call, or the kept evaluation was lost (a server crash
             # empties unlogged tables): evaluating again is safe, a customer
             # reminded today is not reminded again
             count = run._prepare_evaluation()
+            vals = {"evaluated": True}
             if not run.evaluated:
-                run.customer_count = count
-            run.evaluated = True
+                vals["customer_count"] = count
+            run._collection_write(vals)
             if commit and cron._commit_progress(1, remaining=count + 1) <= 0:
                 return False
         skipped = []
@@ -367,7 +372,7 @@ class AccountCollectionRun(models.Model):
         """Mark the run done, drop its work list, and say in its chatter what it did."""
         self.ensure_one()
         self.env["account.collection.run.customer"]._drop(self)
-        self.state = "done"
+        self._collection_write({"state": "done"})
         if not self.company_id.collection_dunning_started:
             self.company_id.sudo().collection_dunning_started = True
         self.message_post(body=self._get_summary_message())
@@ -664,7 +669,7 @@ class AccountCollectionRun(models.Model):
             error=str(error) or error.__class__.__name__,
         )
         partner.sudo().message_post(body=message, subtype_xmlid="mail.mt_note")
-        self.write(
+        self._collection_write(
             {
                 "error_count": self.error_count + 1,
                 "error_log": "\n".join(

@@ -53,6 +53,7 @@ MODELS = {
     "account.collection.communication.line": (ANY_USER, NOBODY, NOBODY, NOBODY),
     "account.collection.move.level": (ANY_USER, NOBODY, NOBODY, NOBODY),
     "account.collection.run": (ANY_USER, ANY_MANAGER, ANY_MANAGER, NOBODY),
+    "account.collection.run.customer": (ANY_MANAGER, NOBODY, NOBODY, NOBODY),
     "account.collection.aging.report": (ANY_USER, ANY_USER, ANY_USER, ANY_USER),
     "account.collection.aging.report.line": (ANY_USER, ANY_USER, ANY_USER, ANY_USER),
     "account.collection.aging.report.customer": (ANY_USER, ANY_USER, ANY_USER, ANY_USER),
@@ -209,6 +210,11 @@ PROTECTED = {
     ("account.collection.promise", "checked_date"),
     ("account.collection.call", "logged"),
     ("account.collection.communication", "state"),
+    ("account.collection.run", "state"),
+    ("account.collection.run", "evaluated"),
+    ("account.collection.run", "customer_count"),
+    ("account.collection.run", "error_count"),
+    ("account.collection.run", "error_log"),
     ("account.collection.communication", "refusal_reason"),
 }
 
@@ -304,6 +310,7 @@ BUTTONS = {
     ("account.collection.return", "action_done"): USERS,
     ("account.collection.return", "action_open_moves"): USERS,
     ("account.collection.run", "action_run"): MANAGERS,
+    ("account.collection.run", "action_open_review"): USERS,
     ("account.collection.run", "action_print_letters"): USERS,
     ("account.collection.call", "action_log"): USERS,
     ("account.collection.kpi.snapshot", "action_backfill"): MANAGERS,
