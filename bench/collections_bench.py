@@ -1132,7 +1132,7 @@ def phase_production(args, dbname):
         " active = TRUE WHERE id = %s",
         [dunning_id],
     )
-    log_path = os.path.join(args.workdir, "production_server.log")
+    log_path = os.path.join(args.workdir, f"production_server-{dbname}.log")
     command = [
         sys.executable, odoo_launcher(args.workdir), "-c", args.config, "-d", dbname,
         "--db-filter", f"^{dbname}$", "--http-interface", "127.0.0.1",
