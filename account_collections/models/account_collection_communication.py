@@ -7,6 +7,7 @@ from markupsafe import Markup, escape
 from odoo import Command, api, fields, models, modules, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL, split_every
+from odoo.tools.osutil import clean_filename
 
 from . import letter_batch
 
@@ -1190,11 +1191,13 @@ class AccountCollectionCommunication(models.Model):
     def _get_report_filename(self):
         """File name of the letter, e.g. ``Payment Reminder - Acme - 2026-03-31``."""
         self.ensure_one()
-        return self.env._(
-            "%(kind)s - %(customer)s - %(date)s",
-            kind=dict(self._fields["kind"]._description_selection(self.env))[self.kind],
-            customer=self.partner_id.name,
-            date=fields.Date.to_string(self.date),
+        return clean_filename(
+            self.env._(
+                "%(kind)s - %(customer)s - %(date)s",
+                kind=dict(self._fields["kind"]._description_selection(self.env))[self.kind],
+                customer=self.partner_id.name,
+                date=fields.Date.to_string(self.date),
+            )
         )
 
 

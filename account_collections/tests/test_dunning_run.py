@@ -571,6 +571,15 @@ class TestLetter(DunningCommon):
         # and the email body too
         self.assertNotIn("<script>", reminder.mail_ids.body_html)
 
+    def test_letter_file_name_holds_no_path_separator(self):
+        customer = self._customer("Smith / Sons: Ltd")
+        self._invoice(customer, 120, "2026-01-01")
+        self._run("2026-01-12")
+        name = self._reminders(customer)._get_report_filename()
+        self.assertNotIn("/", name)
+        self.assertNotIn(":", name)
+        self.assertIn("Smith", name)
+
     def test_print_letters_says_why_there_is_nothing_to_post(self):
         self.level_1.email_attach_letter = True
         customer = self._customer("Email Only")
