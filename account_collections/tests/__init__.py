@@ -6,6 +6,7 @@ from . import test_credit_hold
 from . import test_credit_limit_request
 from . import test_dunning_run
 from . import test_kpi_snapshot
+from . import test_menus
 from . import test_multicompany
 from . import test_overview
 from . import test_payment_plan
