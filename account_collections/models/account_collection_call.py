@@ -129,6 +129,8 @@ class AccountCollectionCall(models.Model):
                 self.user_id,
                 self.company_id,
             )
+        # the customer shows the call and drops below those not contacted yet
+        self.env["account.collection.worklist"]._refresh(self.company_id, self.partner_id)
         if self.outcome == "promised":
             return self._open_follow_up_form("account.collection.promise")
         if self.outcome == "disputed":
