@@ -14,6 +14,7 @@ from . import test_performance
 from . import test_placement
 from . import test_provision
 from . import test_return
+from . import test_screens
 from . import test_security
 from . import test_statement
 from . import test_summary_email
