@@ -121,3 +121,11 @@ class TestMenus(CollectionsCommon):
 
     def _app_menu_ids(self):
         return set(self.env["ir.ui.menu"].search([("id", "child_of", self.root.id)]).ids)
+
+    def test_screens_are_titled_as_their_menus(self):
+        """The page title (the action's name) is the menu's name."""
+        menus = self.env["ir.ui.menu"].search([("id", "child_of", self.root.id)])
+        for menu in menus.filtered("action"):
+            action = menu.action.sudo()
+            if action.get_external_id()[action.id].startswith("account_collections."):
+                self.assertEqual(action.name, menu.name, menu.complete_name)
