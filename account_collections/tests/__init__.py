@@ -18,6 +18,7 @@ from . import test_screens
 from . import test_security
 from . import test_statement
 from . import test_summary_email
+from . import test_tours
 from . import test_worklist
 from . import test_workspace
 from . import test_writeoff
