@@ -170,6 +170,8 @@ class AccountCollectionCall(models.Model):
         "promised to pay" without a promise.
         """
         self.ensure_one()
+        if self.create_uid != self.env.user and not self.env.su:
+            raise AccessError(self.env._("Only who recorded this call can log it."))
         call_values = self._get_call_values()
         activity_id = self.env.context.get("collection_activity_id")
         partner = self.partner_id

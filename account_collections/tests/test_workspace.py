@@ -144,6 +144,23 @@ class TestCalls(WorkspaceCommon):
         self.assertFalse(calls)
         self.assertEqual(self.customer.with_user(self.collector).collection_call_count, 0)
 
+    def test_a_promise_call_is_handed_over_by_its_author_only(self):
+        other = new_test_user(
+            self.env,
+            login="other_ws_collector",
+            groups="account_collections.group_collections_user",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        call = (
+            self.env["account.collection.call"]
+            .with_user(self.collector)
+            .create({"partner_id": self.customer.id, "outcome": "promised"})
+        )
+        with self.assertRaises(AccessError):
+            call.with_user(other).action_log()
+        self.assertTrue(call.exists())
+
     def test_the_promise_covers_what_dunning_may_act_on(self):
         """Disputed invoices and invoices not yet due are not prefilled."""
         self._dispute(moves=self.invoice_2)
