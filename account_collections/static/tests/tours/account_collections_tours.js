@@ -78,6 +78,8 @@ registry.category("web_tour.tours").add("account_collections_worklist", {
         ...openMenu("menu_account_collections_daily", "menu_account_collection_worklist"),
         {
             content: "The worklist starts with the customer worth calling first",
+            // a server round trip that rebuilds worklist rows: slow on a busy CI machine
+            timeout: 30000,
             trigger: ".o_list_view .o_data_row:first:contains(Tour Silent)",
         },
         {
@@ -93,12 +95,16 @@ registry.category("web_tour.tours").add("account_collections_worklist", {
         ...logCall("Tour Silent", "No Answer"),
         {
             content: "The call shows and the customer drops below the others",
+            // a server round trip that rebuilds worklist rows: slow on a busy CI machine
+            timeout: 30000,
             trigger:
                 ".o_list_view .o_data_row:last:contains(Tour Silent):contains(Called today: No Answer)",
         },
         ...logCall("Tour Promiser", "Promised to Pay"),
         {
             content: "The promise form is titled after the customer",
+            // a server round trip that rebuilds worklist rows: slow on a busy CI machine
+            timeout: 30000,
             trigger: ".modal .modal-title:contains(Promise to Pay: Tour Promiser)",
         },
         {
@@ -119,6 +125,8 @@ registry.category("web_tour.tours").add("account_collections_worklist", {
         },
         {
             content: "Promised invoices wait: the customer leaves the worklist",
+            // a server round trip that rebuilds worklist rows: slow on a busy CI machine
+            timeout: 30000,
             trigger: ".o_list_view:not(:has(.modal)):not(:has(.o_data_row:contains(Tour Promiser)))",
         },
         {
@@ -165,6 +173,8 @@ registry.category("web_tour.tours").add("account_collections_aging", {
         },
         {
             content: "The customer owing at the end of February is listed",
+            // a server round trip that rebuilds worklist rows: slow on a busy CI machine
+            timeout: 30000,
             trigger: ".o_list_view .o_data_row:contains(Tour Silent)",
         },
         {
