@@ -51,9 +51,14 @@
         "views/res_config_settings_views.xml",
         "views/menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "account_collections/static/tests/tours/*.js",
+        ],
+    },
     "demo": [
         "demo/account_collections_demo.xml",
     ],
     "installable": True,
-    "application": False,
+    "application": True,
 }

@@ -131,7 +131,7 @@ class AccountCollectionActivityReport(models.Model):
     amount = fields.Monetary(
         readonly=True, aggregator="sum", help="The amount the action was about."
     )
-    count = fields.Integer(readonly=True, aggregator="sum")
+    count = fields.Integer(string="Actions", readonly=True, aggregator="sum")
 
     # ------------------------------------------------------------------
     # LOW-LEVEL

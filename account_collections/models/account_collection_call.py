@@ -2,7 +2,7 @@ import datetime
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 OUTCOMES = [
@@ -112,6 +112,10 @@ class AccountCollectionCall(models.Model):
     def action_log(self):
         """Record the call and start what its outcome calls for.
 
+        A promise to pay is recorded with its promise: the call is handed to
+        the promise form, prefilled, and is saved with the promise (discarding
+        the form leaves neither).
+
         :return: the promise or dispute form to fill in, or closes the dialog.
         """
         self.ensure_one()
@@ -121,6 +125,17 @@ class AccountCollectionCall(models.Model):
             raise AccessError(self.env._("Only collections users log calls."))
         if self.logged:
             raise UserError(self.env._("This call is logged already."))
+        if self.outcome == "promised" and not self.promise_ids:
+            return self._hand_over_to_promise()
+        self._log_done()
+        if self.outcome == "disputed":
+            return self._open_follow_up_form("account.collection.dispute")
+        return {"type": "ir.actions.act_window_close"}
+
+    def _log_done(self):
+        """Mark the call logged: the customer's history, the activity it
+        completes, the follow-ups, the worklist row."""
+        self.ensure_one()
         self._collection_write({"logged": True})
         self._log_on_customer()
         self._complete_activity()
@@ -131,11 +146,58 @@ class AccountCollectionCall(models.Model):
                 self.user_id,
                 self.company_id,
             )
-        if self.outcome == "promised":
-            return self._open_follow_up_form("account.collection.promise")
-        if self.outcome == "disputed":
-            return self._open_follow_up_form("account.collection.dispute")
-        return {"type": "ir.actions.act_window_close"}
+        self.env["account.collection.worklist"]._refresh(self.company_id, self.partner_id)
+
+    def _get_call_values(self):
+        """The values to create this call again (see :meth:`_hand_over_to_promise`)."""
+        self.ensure_one()
+        return {
+            "partner_id": self.partner_id.id,
+            "contact_id": self.contact_id.id,
+            "user_id": self.user_id.id,
+            "date": fields.Datetime.to_string(self.date),
+            "outcome": self.outcome,
+            "reason": self.reason or False,
+            "notes": self.notes or False,
+            "next_action_date": self.next_action_date
+            and fields.Date.to_string(self.next_action_date),
+            "company_id": self.company_id.id,
+        }
+
+    def _hand_over_to_promise(self):
+        """The promise form, prefilled, that records this call with the promise.
+
+        The unsaved call goes away: the promise creates it again from the form's
+        context when it is saved, so a discarded promise leaves no call saying
+        "promised to pay" without a promise.
+        """
+        self.ensure_one()
+        if self.create_uid != self.env.user and not self.env.su:
+            raise AccessError(self.env._("Only who recorded this call can log it."))
+        call_values = self._get_call_values()
+        activity_id = self.env.context.get("collection_activity_id")
+        partner = self.partner_id
+        company = self.company_id
+        # the call is saved again with its promise; unlogged, it is only a draft
+        # of the user's own (deleting logged calls is for managers)
+        self.sudo().unlink()
+        promise = self.env["account.collection.promise"]
+        moves = promise._get_promisable_moves(partner, company)
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Promise to Pay: %(customer)s", customer=partner.display_name),
+            "res_model": "account.collection.promise",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_partner_id": partner.id,
+                "default_company_id": company.id,
+                "default_user_id": call_values["user_id"],
+                "default_move_ids": [Command.set(moves.ids)],
+                "collection_call_values": call_values,
+                "collection_activity_id": activity_id,
+            },
+        }
 
     def _open_follow_up_form(self, model):
         """The promise or dispute form, filled in from the call."""

@@ -7,6 +7,7 @@ from markupsafe import Markup
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_date, split_every
+from odoo.tools.osutil import clean_filename
 from odoo.tools.pdf import merge_pdf
 
 from ..engine import claims as claim_rules
@@ -681,6 +682,19 @@ class AccountCollectionClaim(models.Model):
             parts.append(reports._render_qweb_pdf("account.account_invoices", move.ids)[0])
         return merge_pdf(parts)
 
+    def _get_report_filename(self, title=None):
+        """File name of the claim's PDF, e.g. ``Claim file - Claim against Acme A-S``:
+        characters a file name cannot hold (a "/" in a customer's name) become "-"."""
+        self.ensure_one()
+        return clean_filename(
+            self.env._(
+                "%(title)s - %(claim)s",
+                title=title or self.env._("Claim file"),
+                claim=self.display_name,
+            ),
+            replacement="-",
+        )
+
     def action_print_packet(self):
         """Render the claim packet, keep it attached to the claim, download it."""
         self.ensure_one()
@@ -689,7 +703,7 @@ class AccountCollectionClaim(models.Model):
         pdf = self._render_packet()
         attachment = self.env["ir.attachment"].create(
             {
-                "name": self.env._("Claim packet - %(claim)s.pdf", claim=self.display_name),
+                "name": self._get_report_filename(self.env._("Claim packet")) + ".pdf",
                 "type": "binary",
                 "datas": base64.b64encode(pdf),
                 "res_model": self._name,

@@ -280,7 +280,7 @@ class AccountCollectionCommunication(models.Model):
         for communication in self:
             communication.attachment_id = by_res_id.get(communication.id, False)
 
-    @api.depends("mail_ids.state", "message_ids")
+    @api.depends("mail_ids.state", "message_ids", "mail_pending")
     def _compute_mail_state(self):
         for communication in self:
             mails = communication.sudo().mail_ids
@@ -294,6 +294,8 @@ class AccountCollectionCommunication(models.Model):
                     if state == "outgoing"
                     else "sent"
                 )
+            elif communication.mail_pending:
+                communication.mail_state = "queued"  # it leaves once its letter exists
             elif communication.by_email and communication.message_ids:
                 communication.mail_state = "sent"  # the mail queue deleted the sent email
             else:

@@ -270,8 +270,7 @@ class AccountCollectionDemo(models.AbstractModel):
                 },
             ]
         )
-        for call in calls:
-            call.action_log()
+        # the promise logs the call it was made in
         env["account.collection.promise"].create(
             {
                 "partner_id": promised,
@@ -281,6 +280,8 @@ class AccountCollectionDemo(models.AbstractModel):
                 "date": today + datetime.timedelta(days=7),
             }
         )
+        for call in calls[1:]:
+            call.action_log()
         invoice = open_invoices(disputed)[:1]
         env["account.collection.dispute"].create(
             {

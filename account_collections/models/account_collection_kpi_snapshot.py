@@ -4,6 +4,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.fields import Domain
 from odoo.tools import SQL
 
 from ..engine import kpi
@@ -101,6 +102,13 @@ class AccountCollectionKpiSnapshot(models.Model):
         aggregator="avg",
         help="Share of the receivables not yet due.",
     )
+    dso_computed = fields.Boolean(
+        string="DSO Computed",
+        compute="_compute_dso_computed",
+        search="_search_dso_computed",
+        help="The month had sales, so its DSO could be computed (it is stored empty "
+        "otherwise, which a graph would draw as 0).",
+    )
 
     _one_per_company_collector_month = models.UniqueIndex(
         "(company_id, COALESCE(collector_id, 0), month)",
@@ -118,6 +126,34 @@ class AccountCollectionKpiSnapshot(models.Model):
             if snapshot.collector_id:
                 parts.append(snapshot.collector_id.name)
             snapshot.display_name = " - ".join(filter(None, parts))
+
+    def _compute_dso_computed(self):
+        # the ORM reads a stored NULL as 0.0: ask the column itself, in one query
+        self.flush_recordset(["dso"])
+        known = {
+            snapshot_id
+            for (snapshot_id,) in self.env.execute_query(
+                SQL(
+                    "SELECT id FROM %s WHERE id = ANY(%s) AND dso IS NOT NULL",
+                    SQL.identifier(self._table),
+                    self.ids,
+                )
+            )
+        }
+        for snapshot in self:
+            snapshot.dso_computed = snapshot.id in known
+
+    def _search_dso_computed(self, operator, value):
+        if operator not in ("in", "not in"):
+            return NotImplemented
+        # Odoo 19 passes a boolean condition as ``in``/``not in`` a set of values
+        wanted = (True in value) == (operator == "in")
+        return Domain.custom(
+            to_sql=lambda model, alias, query: SQL(
+                "%s IS NOT NULL" if wanted else "%s IS NULL",
+                model._field_to_sql(alias, "dso", query),
+            )
+        )
 
     # ------------------------------------------------------------------
     # BUSINESS: entry points

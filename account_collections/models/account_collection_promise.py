@@ -5,7 +5,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import float_compare, split_every
+from odoo.tools import SQL, float_compare, split_every
 
 _logger = logging.getLogger(__name__)
 
@@ -208,6 +208,7 @@ class AccountCollectionPromise(models.Model):
             if vals.get("partner_id"):
                 partner = self.env["res.partner"].browse(vals["partner_id"])
                 vals["partner_id"] = partner.commercial_partner_id.id
+        self._create_handed_over_call(vals_list)
         promises = super().create(vals_list)
         open_items = self.env["account.collection.open.item"]
         for promise in promises:
@@ -218,8 +219,35 @@ class AccountCollectionPromise(models.Model):
                 {"amount_open": sum(promise.move_ids.mapped("amount_residual_signed"))}
             )
         promises._log_on_customers(self.env._("Promise to pay"))
+        # the call the promise was made in is logged with it
+        for call in promises.call_id.filtered(lambda call: not call.logged):
+            call._log_done()
         promises._refresh_worklist()
         return promises
+
+    @api.model
+    def _create_handed_over_call(self, vals_list):
+        """Create the call a "promised to pay" call handed over to the promise
+        form (``collection_call_values`` in the context, see
+        ``account.collection.call._hand_over_to_promise``): it is saved only
+        with its promise. The values are the user's own, created with the
+        user's rights, for the promise's customer."""
+        call_values = self.env.context.get("collection_call_values")
+        if not call_values or len(vals_list) != 1 or vals_list[0].get("call_id"):
+            return
+        vals = vals_list[0]
+        call = (
+            self.env["account.collection.call"]
+            .with_context(collection_call_values=None)
+            .create(
+                {
+                    **call_values,
+                    "partner_id": vals.get("partner_id") or call_values.get("partner_id"),
+                    "outcome": "promised",
+                }
+            )
+        )
+        vals["call_id"] = call.id
 
     def write(self, vals):
         if set(vals) & {"move_ids", "partner_id", "company_id"} and any(
@@ -227,6 +255,31 @@ class AccountCollectionPromise(models.Model):
         ):
             raise UserError(self.env._("A settled promise keeps its invoices."))
         return super().write(vals)
+
+    @api.model
+    def _get_promisable_moves(self, partner, company):
+        """The overdue invoices of ``partner`` in ``company`` that dunning may act
+        on (seams 1 and 2: not disputed, not already promised...), oldest first:
+        what a promise made on the phone covers by default."""
+        open_items = self.env["account.collection.open.item"]
+        open_items._flush_open_items()
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT items.move_id
+                     FROM (%s) items
+                     JOIN account_move move ON move.id = items.move_id
+                    WHERE items.net_amount > 0 AND items.days_overdue > 0
+                      AND move.move_type IN ('out_invoice', 'out_receipt')
+                    GROUP BY items.move_id
+                    ORDER BY MIN(items.due_date), items.move_id""",
+                open_items._open_items_sql(
+                    open_items._as_of_dates(company),
+                    partner.commercial_partner_id.ids,
+                    skip_excluded=True,
+                ),
+            )
+        )
+        return self.env["account.move"].browse([move_id for (move_id,) in rows])
 
     @api.model
     def _check_collections_user(self):

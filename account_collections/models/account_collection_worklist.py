@@ -1,5 +1,6 @@
 import datetime
 
+import pytz
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -29,7 +30,10 @@ class AccountCollectionWorklist(models.Model):
 
     _name = "account.collection.worklist"
     _description = "Collections: worklist of customers to act on"
-    _order = "cash_on_delivery_count desc, score desc, total_overdue desc, partner_id"
+    # a customer contacted today has had its turn: it drops below the others
+    _order = (
+        "contacted_today, cash_on_delivery_count desc, score desc, total_overdue desc, partner_id"
+    )
     _rec_name = "partner_id"
     _check_company_auto = True
     # rebuilt daily by one set-based statement: who and when is the date
@@ -53,6 +57,19 @@ class AccountCollectionWorklist(models.Model):
         help="The collector assigned to the customer, or its salesperson when none is.",
     )
     date = fields.Date(readonly=True, help="The day the row was computed.")
+    phone = fields.Char(related="partner_id.phone")
+    last_contact_date = fields.Date(
+        string="Last Contacted",
+        readonly=True,
+        help="The day of the last call logged or communication sent to the customer.",
+    )
+    last_contact = fields.Char(
+        readonly=True, help="What the last contact was: a call and its outcome, or what was sent."
+    )
+    contacted_today = fields.Boolean(
+        readonly=True,
+        help="Called or sent something today: the customer drops below those not contacted yet.",
+    )
     currency_id = fields.Many2one(related="company_id.currency_id")
     total_overdue = fields.Monetary(
         string="To Collect",
@@ -66,7 +83,13 @@ class AccountCollectionWorklist(models.Model):
         string="Average Days Late",
         readonly=True,
         digits=(16, 1),
-        help="How late the customer paid its invoices over the last twelve months.",
+        help="How late the customer paid its invoices over the last twelve months; empty "
+        "when it paid none (no payment history).",
+    )
+    payment_history = fields.Boolean(
+        readonly=True,
+        help="The customer paid invoices over the last twelve months, so its average days "
+        "late says something.",
     )
     cash_on_delivery_count = fields.Integer(
         string="Unpaid Cash on Delivery",
@@ -136,6 +159,7 @@ class AccountCollectionWorklist(models.Model):
                 "overdue_count",
                 "cash_on_delivery_count",
                 "avg_days_late",
+                "payment_history",
                 "broken_promise_count",
                 "open_dispute_count",
                 "days_factor",
@@ -439,6 +463,7 @@ class AccountCollectionWorklist(models.Model):
             "days_overdue": data.days_overdue,
             "overdue_count": row["overdue_count"],
             "avg_days_late": data.avg_days_late or 0.0,
+            "payment_history": data.avg_days_late is not None,
             "broken_promise_count": data.broken_promises,
             "open_dispute_count": data.open_disputes,
             "days_factor": result.days_factor,
@@ -484,6 +509,77 @@ class AccountCollectionWorklist(models.Model):
         return {partner_id: float(days) for partner_id, days in rows}
 
     @api.model
+    def _get_last_contacts(self, company, partner_ids, today):
+        """``{partner_id: values}``: the last contact with each customer, one query.
+
+        A contact is a call logged (on its day in the company's time zone) or a
+        communication sent; on the same day the call wins, since it says more
+        about where the customer stands.
+        """
+        if not partner_ids:
+            return {}
+        self.env["account.collection.call"].flush_model(
+            ["company_id", "partner_id", "date", "outcome", "logged"]
+        )
+        self.env["account.collection.communication"].flush_model(
+            ["company_id", "partner_id", "date", "kind", "level_id", "state"]
+        )
+        tz = company.partner_id.tz or self.env.context.get("tz") or self.env.user.tz or "UTC"
+        rows = self.env.execute_query_dict(
+            SQL(
+                """SELECT DISTINCT ON (partner_id) partner_id, day, is_call, outcome, kind, level_id
+                     FROM (
+                          SELECT partner_id, (date AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date
+                                 AS day, TRUE AS is_call, outcome, NULL AS kind,
+                                 NULL::int AS level_id, id
+                            FROM account_collection_call
+                           WHERE company_id = %(company)s AND logged
+                             AND partner_id = ANY(%(partners)s)
+                          UNION ALL
+                          SELECT partner_id, date, FALSE, NULL, kind, level_id, id
+                            FROM account_collection_communication
+                           WHERE company_id = %(company)s AND state = 'sent'
+                             AND partner_id = ANY(%(partners)s)
+                     ) contact
+                    WHERE day <= %(today)s
+                    ORDER BY partner_id, day DESC, is_call DESC, id DESC""",
+                tz=tz if tz in pytz.all_timezones_set else "UTC",
+                company=company.id,
+                partners=list(partner_ids),
+                today=today,
+            )
+        )
+        outcomes = dict(
+            self.env["account.collection.call"]._fields["outcome"]._description_selection(self.env)
+        )
+        kinds = dict(
+            self.env["account.collection.communication"]
+            ._fields["kind"]
+            ._description_selection(self.env)
+        )
+        levels = self.env["account.collection.level"].browse(
+            {row["level_id"] for row in rows if row["level_id"]}
+        )
+        level_names = dict(zip(levels.ids, levels.mapped("name"), strict=True))
+        result = {}
+        for row in rows:
+            if row["is_call"]:
+                what = outcomes.get(row["outcome"], row["outcome"])
+                label = (
+                    self.env._("Called today: %(outcome)s", outcome=what)
+                    if row["day"] == today
+                    else self.env._("Call: %(outcome)s", outcome=what)
+                )
+            else:
+                label = level_names.get(row["level_id"]) or kinds.get(row["kind"], row["kind"])
+            result[row["partner_id"]] = {
+                "last_contact_date": row["day"],
+                "last_contact": label,
+                "contacted_today": row["day"] == today,
+            }
+        return result
+
+    @api.model
     def _refresh(self, companies, partners=None):
         """Rebuild the rows of ``companies`` (only ``partners``' rows when given).
 
@@ -502,6 +598,10 @@ class AccountCollectionWorklist(models.Model):
             "overdue_count": "int4",
             "cash_on_delivery_count": "int4",
             "avg_days_late": "float8",
+            "payment_history": "bool",
+            "last_contact_date": "date",
+            "last_contact": "varchar",
+            "contacted_today": "bool",
             "broken_promise_count": "int4",
             "open_dispute_count": "int4",
             "days_factor": "float8",
@@ -523,6 +623,7 @@ class AccountCollectionWorklist(models.Model):
             self.env.execute_query(SQL("DELETE FROM %s WHERE %s", table, condition))
             customers = self.env["res.partner"].browse(list(scores)).with_company(company)
             customers.fetch(["collector_id", "user_id"])
+            contacts = self._get_last_contacts(company, customers.ids, today)
             values = {name: [] for name in columns}
             for customer in customers:
                 row = {
@@ -531,6 +632,10 @@ class AccountCollectionWorklist(models.Model):
                     "partner_id": customer.id,
                     "collector_id": (customer.collector_id or customer.user_id).id or None,
                     "date": today,
+                    "last_contact_date": None,
+                    "last_contact": None,
+                    "contacted_today": False,
+                    **contacts.get(customer.id, {}),
                 }
                 for name in columns:
                     values[name].append(row[name])
@@ -604,7 +709,9 @@ class AccountCollectionWorklist(models.Model):
                     days=f"{values['avg_days_late']:.0f}",
                 )
                 if values["avg_days_late"]
-                else self.env._("Paid on time over the last twelve months (or no history)"),
+                else self.env._("Paid on time over the last twelve months")
+                if values.get("payment_history")
+                else self.env._("No payment history: paid no invoice over the last twelve months"),
                 values["history_factor"],
             ),
             item(

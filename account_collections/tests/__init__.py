@@ -7,6 +7,7 @@ from . import test_credit_hold
 from . import test_credit_limit_request
 from . import test_dunning_run
 from . import test_kpi_snapshot
+from . import test_menus
 from . import test_multicompany
 from . import test_overview
 from . import test_payment_plan
@@ -15,9 +16,11 @@ from . import test_placement
 from . import test_provision
 from . import test_return
 from . import test_rpc_matrix
+from . import test_screens
 from . import test_security
 from . import test_statement
 from . import test_summary_email
+from . import test_tours
 from . import test_worklist
 from . import test_workspace
 from . import test_writeoff

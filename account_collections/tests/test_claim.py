@@ -6,6 +6,7 @@ from freezegun import freeze_time
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import DunningCommon
 
@@ -222,6 +223,16 @@ class TestClaim(DunningCommon):
         text = " ".join(" ".join(page.extract_text() for page in pdf.pages).split())
         self.assertIn("Claim File", text)
         self.assertIn(self.inv_recent.name, text)
+
+    def test_file_names_hold_no_slash_from_the_customer_name(self):
+        self.customer.name = "Defendant A/S"
+        claim = self._draft()
+        report = self.env.ref("account_collections.action_report_collection_claim_packet")
+        name = safe_eval(report.print_report_name, {"object": claim})
+        self.assertEqual(name, "Claim file - Claim against Defendant A-S")
+        self.assertEqual(
+            claim._get_report_filename("Claim packet"), "Claim packet - Claim against Defendant A-S"
+        )
 
     def test_claim_from_selected_invoices(self):
         other = self._customer("Second Defendant")

@@ -87,6 +87,68 @@ class TestWorklist(DunningCommon):
         self.assertLess(self._row(late).score, self._row(punctual).score)
         self.assertIn("59 days late", self._row(late).explanation)
 
+    def test_no_payment_history_is_said_so(self):
+        """A debtor who paid nothing in twelve months has no average days late
+        (not "paid on time"): its lateness is in the days overdue."""
+        row = self._worklist().filtered(lambda row: row.partner_id == self.old)
+        self.assertFalse(row.payment_history)
+        self.assertEqual(row.days_overdue, 395)
+        self.assertIn("No payment history", row.explanation)
+        self.assertNotIn("Paid on time", row.explanation)
+        punctual = self._customer("Punctual Payer")
+        paid = self._invoice(punctual, 100, "2026-01-10", invoice_date="2025-12-10")
+        self._pay(paid, 100, "2026-01-10")
+        self._invoice(punctual, 1000, "2026-03-01")
+        self._worklist()
+        self.assertTrue(self._row(punctual).payment_history)
+        self.assertIn("Paid on time", self._row(punctual).explanation)
+        explanation = self.old.with_user(self.collector).collection_score_explanation
+        self.assertIn("No payment history", explanation)
+
+    def test_a_call_today_shows_and_drops_the_customer_below(self):
+        self.big.phone = "+1 555 0199"
+        rows = self._worklist()
+        self.assertEqual(rows.partner_id, self.big + self.old + self.small)
+        self.assertEqual(rows[0].phone, "+1 555 0199")
+        self.assertFalse(rows[0].last_contact_date)
+        action = rows[0].with_user(self.collector).action_log_call()
+        form = Form(
+            self.env["account.collection.call"]
+            .with_user(self.collector)
+            .with_context(**action["context"])
+        )
+        form.outcome = "no_answer"
+        form.save().action_log()
+        # no refresh by hand: logging the call updates the row
+        rows = self.env["account.collection.worklist"].with_user(self.collector).search([])
+        self.assertEqual(rows.partner_id, self.old + self.small + self.big)
+        self.assertRecordValues(
+            rows[2],
+            [
+                {
+                    "last_contact_date": self.today,
+                    "last_contact": "Called today: No Answer",
+                    "contacted_today": True,
+                }
+            ],
+        )
+        # the next day the customer takes its place again
+        with freeze_time("2026-04-01"):
+            rows = self._worklist()
+            self.assertEqual(rows.partner_id, self.big + self.old + self.small)
+            self.assertEqual(rows[0].last_contact, "Call: No Answer")
+            self.assertEqual(str(rows[0].last_contact_date), "2026-03-31")
+
+    def test_last_contacted_by_a_reminder(self):
+        self._run("2026-03-20")
+        rows = self._worklist()
+        big = rows.filtered(lambda row: row.partner_id == self.big)
+        reminder = self._reminders(self.big)
+        self.assertTrue(reminder)
+        self.assertEqual(str(big.last_contact_date), "2026-03-20")
+        self.assertEqual(big.last_contact, reminder.level_id.name)
+        self.assertFalse(big.contacted_today)
+
     def test_my_accounts_and_bulk_assignment(self):
         other = new_test_user(
             self.env,

@@ -96,17 +96,77 @@ class WorkspaceCommon(DunningCommon):
 @tagged("post_install", "-at_install")
 class TestCalls(WorkspaceCommon):
     def test_promised_opens_the_promise_form(self):
-        call, action = self._call("promised", reason="cash_flow", notes="Pays on the 10th")
+        """The promise form comes prefilled; the call is saved with the promise."""
+        Call = self.env["account.collection.call"]
+        _call, action = self._call("promised", reason="cash_flow", notes="Pays on the 10th")
         self.assertEqual(action["res_model"], "account.collection.promise")
-        self.assertEqual(action["context"]["default_call_id"], call.id)
-        self.assertEqual(call.partner_id, self.customer)
-        message = self.customer.message_ids[:1]
+        self.assertEqual(action["name"], "Promise to Pay: Acme Debtor")
+        # nothing is recorded until the promise is saved
+        self.assertFalse(Call.search([("partner_id", "=", self.customer.id)]))
+        self.assertFalse(self.customer.message_ids.filtered(lambda m: "Promised" in str(m.body)))
+        form = Form(
+            self.env["account.collection.promise"]
+            .with_user(self.collector)
+            .with_context(**action["context"])
+        )
+        self.assertEqual(form.partner_id, self.customer)
+        self.assertEqual(
+            [form.move_ids[i].id for i in range(len(form.move_ids))],
+            (self.invoice_1 + self.invoice_2).ids,
+        )
+        self.assertEqual(form.amount, 1500.0)
+        form.date = "2026-04-10"
+        promise = form.save()
+        call = promise.call_id
+        self.assertRecordValues(
+            call,
+            [
+                {
+                    "partner_id": self.customer.id,
+                    "outcome": "promised",
+                    "reason": "cash_flow",
+                    "notes": "Pays on the 10th",
+                    "user_id": self.collector.id,
+                    "logged": True,
+                }
+            ],
+        )
+        self.assertEqual(call.promise_ids, promise)
+        message = self.customer.message_ids.filtered(lambda m: "Call:" in str(m.body))
         self.assertIn("Promised to Pay", message.body)
         self.assertIn("Cash Flow", message.body)
         self.assertIn("Pays on the 10th", message.body)
-        promise = self._promise(context=action["context"])
-        self.assertEqual(promise.call_id, call)
-        self.assertEqual(call.promise_ids, promise)
+
+    def test_discarding_the_promise_leaves_no_promise_call(self):
+        self._call("promised", reason="cash_flow")
+        # the user closes the promise dialog without saving
+        calls = self.env["account.collection.call"].search([("partner_id", "=", self.customer.id)])
+        self.assertFalse(calls)
+        self.assertEqual(self.customer.with_user(self.collector).collection_call_count, 0)
+
+    def test_a_promise_call_is_handed_over_by_its_author_only(self):
+        other = new_test_user(
+            self.env,
+            login="other_ws_collector",
+            groups="account_collections.group_collections_user",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        call = (
+            self.env["account.collection.call"]
+            .with_user(self.collector)
+            .create({"partner_id": self.customer.id, "outcome": "promised"})
+        )
+        with self.assertRaises(AccessError):
+            call.with_user(other).action_log()
+        self.assertTrue(call.exists())
+
+    def test_the_promise_covers_what_dunning_may_act_on(self):
+        """Disputed invoices and invoices not yet due are not prefilled."""
+        self._dispute(moves=self.invoice_2)
+        self._invoice(self.customer, 300, "2026-04-30")  # not due yet
+        _call, action = self._call("promised")
+        self.assertEqual(action["context"]["default_move_ids"], [Command.set(self.invoice_1.ids)])
 
     def test_disputed_opens_the_dispute_form(self):
         _call, action = self._call("disputed", reason="dispute")
@@ -581,8 +641,9 @@ class TestSkipTracingAndTimeline(WorkspaceCommon):
         self.assertEqual(reminder.mail_ids.recipient_ids, alternate)
 
     def test_the_customer_timeline(self):
-        call, _action = self._call("promised")
-        promise = self._promise(context=_action["context"])
+        _call, action = self._call("promised")
+        promise = self._promise(context=action["context"])
+        call = promise.call_id
         dispute = self._dispute(moves=self.invoice_2)
         self._run("2026-03-31")  # nothing left to remind: all paused
         promise.with_user(self.collector).action_send_letter()
