@@ -765,8 +765,19 @@ class AccountCollectionCommunication(models.Model):
         # a level asking for a credit hold puts the customer on hold as it is sent
         self.env["account.collection.hold"]._place_for_reminders(sent)
         if sent.filtered(lambda c: outcome[c.id]["letter_state"] == "pending"):
-            self.env.ref("account_collections.ir_cron_collection_letters")._trigger()
+            self._trigger_letter_jobs()
         return sent, refused
+
+    @api.model
+    def _trigger_letter_jobs(self):
+        """Wake the letter jobs (two, so that two cron workers can share the letters)."""
+        for xmlid in (
+            "account_collections.ir_cron_collection_letters",
+            "account_collections.ir_cron_collection_letters_2",
+        ):
+            job = self.env.ref(xmlid, raise_if_not_found=False)
+            if job:
+                job.sudo()._trigger()
 
     def _add_hold_paragraph(self, reachable):
         """Reminders that put their customer on hold say so (in the email and the
@@ -958,7 +969,7 @@ class AccountCollectionCommunication(models.Model):
             if time_left <= 0:
                 break
         if self._count_pending_letters():
-            self.env.ref("account_collections.ir_cron_collection_letters")._trigger()
+            self._trigger_letter_jobs()
             cron._commit_progress()
 
     @api.model
