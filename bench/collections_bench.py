@@ -973,19 +973,7 @@ def http_server(args):
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{PDF_HTTP_PORT}"
     try:
-        deadline = time.time() + 120
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the Odoo server stopped, see {log.name}")
-            try:
-                with urllib.request.urlopen(url + "/web/login", timeout=10) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.time() > deadline:
-                raise RuntimeError(f"the Odoo server did not answer, see {log.name}")
-            time.sleep(1)
+        wait_for_http(process, url, log.name, timeout=120)
         yield url
     finally:
         process.terminate()

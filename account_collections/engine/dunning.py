@@ -116,16 +116,7 @@ def decide(
             advanced.append(invoice.key)
         elif invoice.level in by_key:
             invoice_levels[invoice.key] = invoice.level
-    if not advanced:
-        return Decision(level=None, invoice_levels=invoice_levels)
-    top = max(invoice_levels.values(), key=rank.__getitem__)
-    listed = tuple(inv.key for inv in invoices if inv.days_overdue > 0 or inv.key in invoice_levels)
-    return Decision(
-        level=by_key[top],
-        invoice_levels=invoice_levels,
-        advanced=tuple(advanced),
-        listed=listed,
-    )
+    return _decision(levels, invoices, invoice_levels, advanced)
 
 
 def catch_up(
@@ -163,12 +154,19 @@ def catch_up(
                 invoice_levels[invoice.key] = reached.key
         if reached is not None:
             advanced.append(invoice.key)
+    return _decision(levels, invoices, invoice_levels, advanced)
+
+
+def _decision(levels, invoices, invoice_levels, advanced) -> Decision:
+    """The reminder once each invoice's level is known: at the highest level held,
+    listing every invoice overdue or holding a level; none if nothing advanced."""
     if not advanced:
         return Decision(level=None, invoice_levels=invoice_levels)
+    rank = {level.key: index for index, level in enumerate(levels)}
     top = max(invoice_levels.values(), key=rank.__getitem__)
     listed = tuple(inv.key for inv in invoices if inv.days_overdue > 0 or inv.key in invoice_levels)
     return Decision(
-        level=by_key[top],
+        level=next(level for level in levels if level.key == top),
         invoice_levels=invoice_levels,
         advanced=tuple(advanced),
         listed=listed,

@@ -17,7 +17,7 @@ _logger = logging.getLogger(__name__)
 TECHNICAL_FIELDS = frozenset({"write_uid", "write_date"})
 
 #: Fields the letter step fills in after a communication went out: written by
-#: the service itself (superuser), never by a client.
+#: the service itself (superuser); clients never set them (guarded, below).
 LETTER_STEP_FIELDS = frozenset(
     {
         "letter_state",
@@ -110,7 +110,7 @@ class AccountCollectionCommunication(models.Model):
     _order = "date desc, id desc"
     _check_company_auto = True
     # sent, skipped or refused only by the send service and the review buttons
-    _collection_protected_fields = frozenset({"state", "refusal_reason"})
+    _collection_protected_fields = LETTER_STEP_FIELDS
     _rec_names_search = ["partner_id.name", "level_id.name"]
 
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
@@ -306,11 +306,6 @@ class AccountCollectionCommunication(models.Model):
     # ------------------------------------------------------------------
 
     def write(self, vals):
-        letter_step = set(vals) & LETTER_STEP_FIELDS - {"state"}
-        if letter_step and not self.env.su:
-            raise UserError(
-                self.env._("The letter and email status of a communication is set by Odoo.")
-            )
         changed = set(vals) - TECHNICAL_FIELDS
         if self.env.su:
             changed -= LETTER_STEP_FIELDS

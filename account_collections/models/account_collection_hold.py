@@ -550,39 +550,29 @@ class AccountCollectionHold(models.Model):
         """Put on hold, at once, the customers of ``reminders`` (sent) whose
         level asks for a credit hold, unless a level hold is active already;
         the daily check would place the same hold, and releases it."""
-        reminders = reminders.filtered(lambda c: c.kind == "reminder" and c.level_id.credit_hold)
-        if not reminders:
-            return self
-        active = self.sudo().search(
-            [
-                ("partner_id", "in", reminders.partner_id.ids),
-                ("company_id", "in", reminders.company_id.ids),
-                ("state", "=", "active"),
-                ("reason_type", "=", "dunning_level"),
-            ]
-        )
-        held = {(hold.company_id.id, hold.partner_id.id) for hold in active}
-        telling = self._reminders_telling_the_hold(reminders)
-        vals_list = []
-        for reminder in reminders:
-            key = (reminder.company_id.id, reminder.partner_id.id)
-            if key in held:
-                continue
-            held.add(key)
-            levels = {reminder.partner_id.id: reminder.level_id}
-            vals_list.append(
-                {
-                    "company_id": reminder.company_id.id,
-                    "partner_id": reminder.partner_id.id,
-                    "reason_type": "dunning_level",
-                    "reason": self._describe(
-                        "dunning_level", {}, levels, {}, reminder.partner_id.id, reminder.company_id
-                    ),
-                    "level_id": reminder.level_id.id,
-                    "placed_by_id": self.env.user.id,
-                    "notice_reminder_id": reminder.id if reminder in telling else False,
-                }
-            )
+        # one hold per customer, from its first reminder that asks for one
+        first = {}
+        for reminder in self._reminders_telling_the_hold(reminders):
+            first.setdefault((reminder.company_id.id, reminder.partner_id.id), reminder)
+        vals_list = [
+            {
+                "company_id": reminder.company_id.id,
+                "partner_id": reminder.partner_id.id,
+                "reason_type": "dunning_level",
+                "reason": self._describe(
+                    "dunning_level",
+                    {},
+                    {reminder.partner_id.id: reminder.level_id},
+                    {},
+                    reminder.partner_id.id,
+                    reminder.company_id,
+                ),
+                "level_id": reminder.level_id.id,
+                "placed_by_id": self.env.user.id,
+                "notice_reminder_id": reminder.id,
+            }
+            for reminder in first.values()
+        ]
         if not vals_list:
             return self
         return (

@@ -797,14 +797,23 @@ class TestLetterFailure(DunningCommon):
         self.assertFalse(reminder.refusal_reason)
 
     def test_letter_status_is_not_writable_by_a_client(self):
-        self.level_1.send_letter = True
+        self.level_1.write({"send_letter": True, "review_required": True})
         customer = self._customer("Forger")
         self._invoice(customer, 100, "2026-01-01")
         self._run("2026-01-11")
         reminder = self._reminders(customer).with_user(self.manager)
-        for vals in ({"letter_state": "pending"}, {"mail_pending": True}, {"by_letter": False}):
-            with self.assertRaises(UserError):
+        self.assertEqual(reminder.state, "to_review")  # still open to writes, but not these
+        for vals in (
+            {"letter_state": "rendered"},
+            {"mail_pending": True},
+            {"by_letter": True},
+            {"letter_attempts": 3},
+        ):
+            with self.assertRaises(AccessError):
                 reminder.write(vals)
+        self.assertRecordValues(
+            reminder, [{"letter_state": "none", "mail_pending": False, "by_letter": False}]
+        )
 
 
 class TestSendService(DunningCommon):
